@@ -1,0 +1,36 @@
+// scalpel: `scalpel <command> ...` runs headless; otherwise the workbench opens.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "app/cli/cli.h"
+#ifdef SCALPEL_GUI
+#include "app/gui_main.h"
+#endif
+
+namespace {
+bool hasDisplay() {
+    const char* qpa = std::getenv("QT_QPA_PLATFORM");
+    if (qpa && *qpa) return true;  // the user chose a platform (offscreen, xcb, wayland, ...)
+    return (std::getenv("DISPLAY") && *std::getenv("DISPLAY")) ||
+           (std::getenv("WAYLAND_DISPLAY") && *std::getenv("WAYLAND_DISPLAY"));
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && scalpel::cli::isSubcommand(args[0])) return scalpel::cli::run(args);
+#ifdef SCALPEL_GUI
+    if (hasDisplay()) return scalpel::runGui(argc, argv);
+    std::fprintf(stderr, "scalpel: no display found (DISPLAY/WAYLAND_DISPLAY unset); running headless.\n");
+#endif
+    // Headless: summarise what the workbench would show.
+    if (args.empty()) {
+        std::fprintf(stderr, "usage: scalpel FILE... (workbench) or scalpel <command> ...; see scalpel help\n");
+        return scalpel::cli::kUsage;
+    }
+    int rc = scalpel::cli::kOk;
+    for (const auto& file : args) rc = std::max(rc, scalpel::cli::run({"inspect", file, "--stats"}));
+    return rc;
+}
