@@ -1,0 +1,296 @@
+#include "analysis/clip/schur_decomposition.h"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+#include <Eigen/Eigenvalues>
+
+#include "analysis/clip/feature_maps.h"
+
+namespace scalpel::clip {
+namespace {
+
+using Eigen::Index;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+// torch.linalg.pinv's default for float32 is rtol = max(rows, cols) * eps(float32) = m * 2^-23;
+// the reference code's numbers depend on exactly this cut-off (spec §3).
+double defaultCutoff(Index m) { return static_cast<double>(m) * 0x1.0p-23; }
+
+// Descending copy of an ascending eigenvalue vector, padded with zeros or cut to length m.
+VectorXd descendingToLength(const VectorXd& ascending, Index m) {
+    VectorXd out = VectorXd::Zero(m);
+    Index take = std::min<Index>(m, ascending.size());
+    for (Index i = 0; i < take; ++i) out(i) = ascending(ascending.size() - 1 - i);
+    return out;
+}
+
+VectorXd eigenvaluesOf(const MatrixXd& A) {
+    Eigen::SelfAdjointEigenSolver<MatrixXd> es(A, Eigen::EigenvaluesOnly);
+    return es.eigenvalues();
+}
+
+MatrixXd gramOf(const MatrixXd& Phi) {
+    MatrixXd K = MatrixXd::Zero(Phi.rows(), Phi.rows());
+    K.selfadjointView<Eigen::Lower>().rankUpdate(Phi);
+    return K.selfadjointView<Eigen::Lower>();
+}
+
+MatrixXd covarianceOf(const MatrixXd& Phi, double divisor) {
+    MatrixXd C = MatrixXd::Zero(Phi.cols(), Phi.cols());
+    C.selfadjointView<Eigen::Lower>().rankUpdate(Phi.transpose(), 1.0 / divisor);
+    return C.selfadjointView<Eigen::Lower>();
+}
+
+// Which eigen-directions of C_TT + ridge*I survive the cut-off; `c` ascending.
+struct Cut {
+    Index firstKept = 0;  // c(firstKept..end) are kept
+    double gapRatio = std::numeric_limits<double>::infinity();
+};
+Cut applyCutoff(const VectorXd& c, double rtol) {
+    double cmax = c.cwiseAbs().maxCoeff();
+    Cut cut;
+    cut.firstKept = c.size();
+    while (cut.firstKept > 0 && c(cut.firstKept - 1) > rtol * cmax) --cut.firstKept;
+    if (cut.firstKept > 0 && cut.firstKept < c.size())
+        cut.gapRatio = c(cut.firstKept) / std::max(c(cut.firstKept - 1), std::numeric_limits<double>::min());
+    return cut;
+}
+
+struct Features {
+    MatrixXd phiT, phiI;  // n x m (empty for the exact Gaussian kernel)
+    double divisor = 0;   // n, or d for the authors' column-cosine
+};
+
+Features featureMaps(const MatrixXd& T, const MatrixXd& X, const Options& o, Decomposition& r) {
+    Features f;
+    f.divisor = static_cast<double>(T.rows());
+    switch (o.kernel) {
+        case Kernel::Gaussian: {
+            r.omega = o.omega ? *o.omega : gaussianFrequencies(T.cols(), o.rffDim, o.sigma, o.seed);
+            f.phiT = rffFeatures(T, r.omega);
+            f.phiI = rffFeatures(X, r.omega);
+            break;
+        }
+        case Kernel::Cosine:
+            f.phiT = normaliseRows(T, "text");
+            f.phiI = normaliseRows(X, "image");
+            break;
+        case Kernel::CosineCode:
+            f.phiT = normaliseColumns(T, "text");
+            f.phiI = normaliseColumns(X, "image");
+            f.divisor = static_cast<double>(T.cols());  // the authors divide by d, not n (spec §2)
+            break;
+    }
+    return f;
+}
+
+// Feature side: m x m covariances, factored pseudo-inverse (spec §3).
+void featureSide(const Features& f, const Options& o, Decomposition& r, const ProgressToken& progress) {
+    const Index m = f.phiT.cols();
+    MatrixXd Ctt = covarianceOf(f.phiT, f.divisor);
+    MatrixXd Cii = covarianceOf(f.phiI, f.divisor);
+    MatrixXd Cti = f.phiT.transpose() * f.phiI / f.divisor;
+    progress.report(0.35, "eigendecomposition of C_TT");
+    Ctt.diagonal().array() += o.ridge;
+    Eigen::SelfAdjointEigenSolver<MatrixXd> es(Ctt);
+    const VectorXd& c = es.eigenvalues();
+    Cut cut = applyCutoff(c, r.cutoffRelative);
+    const Index k = m - cut.firstKept;
+    r.rankKept = k;
+    r.gapRatio = cut.gapRatio;
+    r.spectrumTextCov = descendingToLength((c.array() - o.ridge).matrix(), m);
+
+    MatrixXd B = es.eigenvectors().rightCols(k).transpose() * Cti;  // k x m
+    VectorXd invSqrt = c.tail(k).array().rsqrt();
+    MatrixXd Bs = invSqrt.asDiagonal() * B;
+    progress.report(0.55, "text-explained part");
+    MatrixXd small = MatrixXd::Zero(k, k);  // non-zero spectrum of B^T diag(1/l) B as a k x k problem
+    small.selfadjointView<Eigen::Lower>().rankUpdate(Bs);
+    r.spectrumText = descendingToLength(eigenvaluesOf(small.selfadjointView<Eigen::Lower>()), m);
+
+    MatrixXd schur = Cii;
+    schur.selfadjointView<Eigen::Lower>().rankUpdate(Bs.transpose(), -1.0);
+    progress.report(0.7, "Schur complement spectrum");
+    r.spectrumSchur = descendingToLength(eigenvaluesOf(schur.selfadjointView<Eigen::Lower>()), m);
+    progress.report(0.85, "image covariance spectrum");
+    r.spectrumImage = descendingToLength(eigenvaluesOf(Cii), m);
+}
+
+// Gram side: n x n kernel matrices, same non-zero spectra (spec §4), with the ridge carried
+// through exactly: kept directions weigh w = s/(s + ridge), s = mu/divisor, so the two sides
+// agree to rounding rather than to ridge/lambda_k.
+void gramSide(const MatrixXd& Kt, const MatrixXd& Ki, double divisor, Index m, const Options& o, Decomposition& r,
+              const ProgressToken& progress) {
+    const Index n = Kt.rows();
+    progress.report(0.35, "eigendecomposition of K_T");
+    Eigen::SelfAdjointEigenSolver<MatrixXd> es(Kt);
+    VectorXd s = es.eigenvalues() / divisor;
+    VectorXd c = s.array() + o.ridge;
+    Cut cut = applyCutoff(c, r.cutoffRelative);
+    const Index k = n - cut.firstKept;
+    r.rankKept = k;
+    r.gapRatio = cut.gapRatio;
+    r.spectrumTextCov = descendingToLength(s, m);
+
+    MatrixXd Uk = es.eigenvectors().rightCols(k);
+    VectorXd w = s.tail(k).array() / c.tail(k).array();
+    progress.report(0.55, "text-explained part");
+    MatrixXd UkW = Uk * w.cwiseSqrt().asDiagonal();
+    MatrixXd small = UkW.transpose() * Ki * UkW / divisor;
+    r.spectrumText = descendingToLength(eigenvaluesOf(small), m);
+
+    // R = (I - U_k W U_k^T)^{1/2} = I - U_k diag(1 - sqrt(1 - w)) U_k^T.
+    VectorXd shrink = 1.0 - (1.0 - w.array()).max(0.0).sqrt();
+    MatrixXd R = -Uk * shrink.asDiagonal() * Uk.transpose();
+    R.diagonal().array() += 1.0;
+    progress.report(0.7, "Schur complement spectrum");
+    MatrixXd schur = R * Ki * R / divisor;
+    r.spectrumSchur = descendingToLength(eigenvaluesOf(schur), m);
+    progress.report(0.85, "image covariance spectrum");
+    r.spectrumImage = descendingToLength(eigenvaluesOf(Ki / divisor), m);
+}
+
+// Groups rows by prompt id, or by identical text embedding rows.
+std::vector<std::vector<Index>> promptGroups(const MatrixXd& T, const std::vector<std::string>& ids,
+                                             std::vector<std::string>& labels) {
+    std::map<std::string, std::vector<Index>> byId;
+    std::map<std::vector<double>, std::vector<Index>> byRow;
+    std::vector<std::vector<Index>> groups;
+    for (Index i = 0; i < T.rows(); ++i) {
+        if (!ids.empty()) {
+            byId[ids[static_cast<size_t>(i)]].push_back(i);
+        } else {
+            std::vector<double> row(static_cast<size_t>(T.cols()));
+            for (Index j = 0; j < T.cols(); ++j) row[static_cast<size_t>(j)] = T(i, j);
+            byRow[row].push_back(i);
+        }
+    }
+    for (auto& [id, rows] : byId) {
+        labels.push_back(id);
+        groups.push_back(rows);
+    }
+    for (auto& [row, rows] : byRow) {
+        labels.push_back("#" + std::to_string(rows.front()));
+        groups.push_back(rows);
+    }
+    return groups;
+}
+
+void computeGroups(const MatrixXd& T, const MatrixXd& X, const Features& f, const Options& o,
+                   const std::vector<std::string>& ids, Decomposition& r) {
+    std::vector<std::string> labels;
+    auto groups = promptGroups(T, ids, labels);
+    for (size_t g = 0; g < groups.size(); ++g) {
+        const auto& rows = groups[g];
+        MatrixXd K;
+        if (f.phiI.size() == 0) {  // exact Gaussian kernel
+            MatrixXd Xg(rows.size(), X.cols());
+            for (size_t i = 0; i < rows.size(); ++i) Xg.row(static_cast<Index>(i)) = X.row(rows[i]);
+            K = gaussianGram(Xg, o.sigma);
+        } else {
+            MatrixXd Pg(rows.size(), f.phiI.cols());
+            for (size_t i = 0; i < rows.size(); ++i) Pg.row(static_cast<Index>(i)) = f.phiI.row(rows[i]);
+            K = Pg * Pg.transpose();
+        }
+        double ng = static_cast<double>(rows.size());
+        r.groups.push_back({labels[g], static_cast<int>(rows.size()), K.trace() / ng - K.sum() / (ng * ng)});
+    }
+    if (r.groups.size() == static_cast<size_t>(T.rows()))
+        r.warnings.push_back("every prompt is unique: with a universal kernel the text part explains everything, "
+                             "and SCE is then set by the feature count and the cut-off (spec §4)");
+}
+
+}  // namespace
+
+void validateInputs(const MatrixXd& T, const MatrixXd& X, const Options& o) {
+    if (T.rows() != X.rows())
+        throw std::invalid_argument("text has " + std::to_string(T.rows()) + " rows but image has " +
+                                    std::to_string(X.rows()) + "; rows must be paired one to one");
+    if (T.cols() != X.cols())
+        throw std::invalid_argument("text dimension " + std::to_string(T.cols()) + " differs from image dimension " +
+                                    std::to_string(X.cols()) + "; one kernel maps both");
+    if (T.rows() < 2) throw std::invalid_argument("need at least 2 pairs, got " + std::to_string(T.rows()));
+    if (T.cols() < 1) throw std::invalid_argument("embeddings have no columns");
+    for (const auto* M : {&T, &X})
+        for (Index i = 0; i < M->rows(); ++i)
+            if (!M->row(i).allFinite())
+                throw std::invalid_argument(std::string(M == &T ? "text" : "image") + " row " + std::to_string(i) +
+                                            " contains NaN or Inf");
+    if (!(o.sigma > 0)) throw std::invalid_argument("sigma must be > 0");
+    if (o.rffDim <= 0) throw std::invalid_argument("RFF dimension must be > 0");
+    if (o.omega && (o.omega->rows() != T.cols()))
+        throw std::invalid_argument("frequency matrix has " + std::to_string(o.omega->rows()) + " rows, expected d = " +
+                                    std::to_string(T.cols()));
+    if (o.omega && !o.omega->allFinite()) throw std::invalid_argument("frequency matrix contains NaN or Inf");
+    if (o.cutoff && !(*o.cutoff >= 0 && *o.cutoff < 1)) throw std::invalid_argument("cut-off must be in [0, 1)");
+}
+
+Decomposition decompose(const MatrixXd& Tin, const MatrixXd& Xin, const Options& o,
+                        const std::vector<std::string>& promptIds, const ProgressToken& progress) {
+    validateInputs(Tin, Xin, o);
+    if (!promptIds.empty() && promptIds.size() != static_cast<size_t>(Tin.rows()))
+        throw std::invalid_argument("got " + std::to_string(promptIds.size()) + " prompt ids for " +
+                                    std::to_string(Tin.rows()) + " pairs");
+    MatrixXd T = o.l2Normalise ? normaliseRows(Tin, "text") : Tin;
+    MatrixXd X = o.l2Normalise ? normaliseRows(Xin, "image") : Xin;
+    Decomposition r;
+    r.n = T.rows();
+    r.d = T.cols();
+    progress.report(0.0, "feature maps");
+
+    const bool exactGaussian = o.kernel == Kernel::Gaussian && o.route == Route::Exact;
+    Features f;
+    if (exactGaussian) {
+        r.kernel = "gaussian-exact";
+        r.m = r.n;
+        f.divisor = static_cast<double>(r.n);
+    } else {
+        f = featureMaps(T, X, o, r);
+        r.kernel = o.kernel == Kernel::Gaussian ? "gaussian-rff" : kernelName(o.kernel);
+        r.m = f.phiT.cols();
+    }
+    r.cutoffRelative = o.cutoff.value_or(defaultCutoff(r.m));
+    const bool gram = exactGaussian || o.route == Route::Exact || (o.route == Route::Auto && r.n < r.m);
+    r.side = gram ? "gram" : "feature";
+    progress.report(0.1, gram ? "kernel matrices" : "covariances");
+    if (gram) {
+        MatrixXd Kt = exactGaussian ? gaussianGram(T, o.sigma) : gramOf(f.phiT);
+        MatrixXd Ki = exactGaussian ? gaussianGram(X, o.sigma) : gramOf(f.phiI);
+        gramSide(Kt, Ki, f.divisor, r.m, o, r, progress);
+    } else {
+        featureSide(f, o, r, progress);
+    }
+
+    r.sce = schurEntropyScore(r.spectrumSchur, o.clamp);
+    r.textScore = schurEntropyScore(r.spectrumText, o.clamp);
+    r.traceSchur = r.spectrumSchur.sum();
+    r.traceText = r.spectrumText.sum();
+    r.traceImage = r.spectrumImage.sum();
+    r.normalisedVendiSchur = normalisedVendi(r.spectrumSchur, o.clamp);
+    r.vonNeumannSchur = vonNeumannScore(r.spectrumSchur, o.clamp);
+    r.imageVendi = vendiFamily(r.spectrumImage, o.clamp);
+    r.textVendi = vendiFamily(r.spectrumTextCov, o.clamp);
+    if (r.gapRatio < 10)
+        r.warnings.push_back("the spectrum of C_TT has no clear gap at the cut-off (ratio " + std::to_string(r.gapRatio) +
+                             " < 10): SCE depends on the cut-off");
+
+    double cosSum = 0, clipSum = 0;
+    for (Index i = 0; i < r.n; ++i) {
+        double denom = Tin.row(i).norm() * Xin.row(i).norm();
+        double cosine = denom > 0 ? Tin.row(i).dot(Xin.row(i)) / denom : 0.0;
+        cosSum += cosine;
+        clipSum += 2.5 * std::max(cosine, 0.0);
+    }
+    r.meanCosine = cosSum / static_cast<double>(r.n);
+    r.clipScore = clipSum / static_cast<double>(r.n);
+    progress.report(0.95, "per-prompt diversity");
+    computeGroups(T, X, f, o, promptIds, r);
+    progress.report(1.0, "done");
+    return r;
+}
+
+}  // namespace scalpel::clip
