@@ -16,6 +16,7 @@ const std::map<std::string, Command>& commands() {
     static const std::map<std::string, Command> table = {
         {"inspect", {inspect, "list the tensors of a checkpoint or tensor file"}},
         {"tokenize", {tokenize, "encode text with a GPT-2 BPE tokenizer"}},
+        {"clip", {clip, "Schur-complement decomposition of paired CLIP embeddings (SCE)"}},
     };
     return table;
 }
@@ -38,7 +39,7 @@ int run(const std::vector<std::string>& args) {
         return args.empty() ? kUsage : kOk;
     }
     if (args[0] == "--version") {
-        std::printf("scalpel %s\n", SCALPEL_VERSION);
+        std::printf("scalpel %s\n", SCALPEL_VERSION_STRING);
         return kOk;
     }
     auto it = commands().find(args[0]);
