@@ -4,6 +4,8 @@ find_package(HDF5 REQUIRED COMPONENTS C CXX)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(OpenMP)
+# LAPACK (OpenBLAS on Debian) for large symmetric eigendecompositions; optional.
+find_package(LAPACK)
 find_package(PkgConfig REQUIRED)
 
 set(SCALPEL_QT_COMPONENTS Core)

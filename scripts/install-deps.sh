@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev libqt6opengl6-dev libqt6svg6-dev qt6-base-dev-tools libgl-dev libgl1-mesa-dri
-  libimgui-dev libstb-dev libeigen3-dev libhdf5-dev nlohmann-json3-dev zlib1g-dev libomp-dev
+  libimgui-dev libstb-dev libeigen3-dev libhdf5-dev nlohmann-json3-dev zlib1g-dev libomp-dev libopenblas-dev
   xvfb xauth
 )
 if [ "${1:-}" = "--dev" ]; then

@@ -8,6 +8,7 @@
 #include <Eigen/Eigenvalues>
 
 #include "analysis/clip/feature_maps.h"
+#include "analysis/common/symmetric_eigen.h"
 
 namespace scalpel::clip {
 namespace {
@@ -28,10 +29,8 @@ VectorXd descendingToLength(const VectorXd& ascending, Index m) {
     return out;
 }
 
-VectorXd eigenvaluesOf(const MatrixXd& A) {
-    Eigen::SelfAdjointEigenSolver<MatrixXd> es(A, Eigen::EigenvaluesOnly);
-    return es.eigenvalues();
-}
+VectorXd eigenvaluesOf(MatrixXd&& A) { return symmetricEigenInPlace(std::move(A), false).values; }
+VectorXd eigenvaluesOf(const MatrixXd& A) { return symmetricEigen(A, false).values; }
 
 MatrixXd gramOf(const MatrixXd& Phi) {
     MatrixXd K = MatrixXd::Zero(Phi.rows(), Phi.rows());
@@ -96,26 +95,26 @@ void featureSide(const Features& f, const Options& o, Decomposition& r, const Pr
     MatrixXd Cti = f.phiT.transpose() * f.phiI / f.divisor;
     progress.report(0.35, "eigendecomposition of C_TT");
     Ctt.diagonal().array() += o.ridge;
-    Eigen::SelfAdjointEigenSolver<MatrixXd> es(Ctt);
-    const VectorXd& c = es.eigenvalues();
+    SymmetricEigen es = symmetricEigenInPlace(std::move(Ctt), true);
+    const VectorXd& c = es.values;
     Cut cut = applyCutoff(c, r.cutoffRelative);
     const Index k = m - cut.firstKept;
     r.rankKept = k;
     r.gapRatio = cut.gapRatio;
     r.spectrumTextCov = descendingToLength((c.array() - o.ridge).matrix(), m);
 
-    MatrixXd B = es.eigenvectors().rightCols(k).transpose() * Cti;  // k x m
+    MatrixXd B = es.vectors.rightCols(k).transpose() * Cti;  // k x m
     VectorXd invSqrt = c.tail(k).array().rsqrt();
     MatrixXd Bs = invSqrt.asDiagonal() * B;
     progress.report(0.55, "text-explained part");
     MatrixXd small = MatrixXd::Zero(k, k);  // non-zero spectrum of B^T diag(1/l) B as a k x k problem
     small.selfadjointView<Eigen::Lower>().rankUpdate(Bs);
-    r.spectrumText = descendingToLength(eigenvaluesOf(small.selfadjointView<Eigen::Lower>()), m);
+    r.spectrumText = descendingToLength(eigenvaluesOf(std::move(small)), m);
 
     MatrixXd schur = Cii;
     schur.selfadjointView<Eigen::Lower>().rankUpdate(Bs.transpose(), -1.0);
     progress.report(0.7, "Schur complement spectrum");
-    r.spectrumSchur = descendingToLength(eigenvaluesOf(schur.selfadjointView<Eigen::Lower>()), m);
+    r.spectrumSchur = descendingToLength(eigenvaluesOf(std::move(schur)), m);
     progress.report(0.85, "image covariance spectrum");
     r.spectrumImage = descendingToLength(eigenvaluesOf(Cii), m);
 }
@@ -127,8 +126,8 @@ void gramSide(const MatrixXd& Kt, const MatrixXd& Ki, double divisor, Index m, c
               const ProgressToken& progress) {
     const Index n = Kt.rows();
     progress.report(0.35, "eigendecomposition of K_T");
-    Eigen::SelfAdjointEigenSolver<MatrixXd> es(Kt);
-    VectorXd s = es.eigenvalues() / divisor;
+    SymmetricEigen es = symmetricEigen(Kt, true);
+    VectorXd s = es.values / divisor;
     VectorXd c = s.array() + o.ridge;
     Cut cut = applyCutoff(c, r.cutoffRelative);
     const Index k = n - cut.firstKept;
@@ -136,12 +135,12 @@ void gramSide(const MatrixXd& Kt, const MatrixXd& Ki, double divisor, Index m, c
     r.gapRatio = cut.gapRatio;
     r.spectrumTextCov = descendingToLength(s, m);
 
-    MatrixXd Uk = es.eigenvectors().rightCols(k);
+    MatrixXd Uk = es.vectors.rightCols(k);
     VectorXd w = s.tail(k).array() / c.tail(k).array();
     progress.report(0.55, "text-explained part");
     MatrixXd UkW = Uk * w.cwiseSqrt().asDiagonal();
     MatrixXd small = UkW.transpose() * Ki * UkW / divisor;
-    r.spectrumText = descendingToLength(eigenvaluesOf(small), m);
+    r.spectrumText = descendingToLength(eigenvaluesOf(std::move(small)), m);
 
     // R = (I - U_k W U_k^T)^{1/2} = I - U_k diag(1 - sqrt(1 - w)) U_k^T.
     VectorXd shrink = 1.0 - (1.0 - w.array()).max(0.0).sqrt();
@@ -149,7 +148,7 @@ void gramSide(const MatrixXd& Kt, const MatrixXd& Ki, double divisor, Index m, c
     R.diagonal().array() += 1.0;
     progress.report(0.7, "Schur complement spectrum");
     MatrixXd schur = R * Ki * R / divisor;
-    r.spectrumSchur = descendingToLength(eigenvaluesOf(schur), m);
+    r.spectrumSchur = descendingToLength(eigenvaluesOf(std::move(schur)), m);
     progress.report(0.85, "image covariance spectrum");
     r.spectrumImage = descendingToLength(eigenvaluesOf(Ki / divisor), m);
 }
