@@ -17,13 +17,14 @@ constexpr uint64_t kMaxAttributeBytes = uint64_t(256) << 20;
 
 std::vector<std::string> readStrings(hid_t attr, const std::string& name) {
     Hid type = checkHid(H5Aget_type(attr), quoted(name) + ": cannot read its datatype");
-    if (H5Tget_class(type.get()) != H5T_STRING) fail(quoted(name) + " is not a string");
     Hid space = checkHid(H5Aget_space(attr), quoted(name) + ": cannot read its dataspace");
     hssize_t n = H5Sget_simple_extent_npoints(space.get());
     if (n < 0) fail(quoted(name) + ": invalid dataspace");
-    if (uint64_t(n) > kMaxAttributeBytes / 8) fail(quoted(name) + ": implausibly many strings");
     std::vector<std::string> out;
+    // Keras writes an empty list as an empty float64 array: any empty attribute is no strings.
     if (n == 0) return out;
+    if (H5Tget_class(type.get()) != H5T_STRING) fail(quoted(name) + " is not a string");
+    if (uint64_t(n) > kMaxAttributeBytes / 8) fail(quoted(name) + ": implausibly many strings");
     htri_t variable = H5Tis_variable_str(type.get());
     if (variable < 0) fail(quoted(name) + ": " + hdf5ErrorText());
     if (variable) {

@@ -2,6 +2,7 @@
 #include "data/hdf5_io.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -53,11 +54,12 @@ void hdf5Precheck(std::span<const uint8_t> b) {
     uint64_t eofAt = sig + fixed + 2 * uint64_t(sizeOffsets);
     need(eofAt + sizeOffsets, "end-of-file address");
     if (sizeOffsets != 8) return;  // Only 8-byte addresses are checked further (all common writers).
-    uint64_t base = readLe(b, sig + fixed, 8), eof = readLe(b, eofAt, 8);
-    if (eof == ~uint64_t(0) || base == ~uint64_t(0)) return;  // "undefined address"
-    if (base > b.size() || eof > b.size() - base)
-        fail("truncated HDF5 file: the superblock says it ends at byte " +
-             (base > ~uint64_t(0) - eof ? std::string("(overflow)") : std::to_string(base + eof)) + ", file has " +
+    // The stored end-of-file address counts the user block too (HDF5 compares it with the
+    // physical size), so it must not exceed the file size.
+    uint64_t eof = readLe(b, eofAt, 8);
+    if (eof == ~uint64_t(0)) return;  // "undefined address"
+    if (eof > b.size())
+        fail("truncated HDF5 file: the superblock says it ends at byte " + std::to_string(eof) + ", file has " +
              std::to_string(b.size()) + " bytes");
 }
 
@@ -76,7 +78,12 @@ std::shared_ptr<Hid> openHdf5Image(const std::string& label, std::span<const uin
     checkStatus(H5Pset_fapl_core(fapl.get(), 1 << 16, /*backing_store=*/0), "selecting the in-memory driver");
     checkStatus(H5Pset_file_image(fapl.get(), const_cast<uint8_t*>(bytes.data()), bytes.size()),
                 "handing the file image to HDF5");
-    std::string name = label.empty() ? "memory.h5" : label;
+    // The core driver refuses a name that exists on disk ("file already exists") and HDF5
+    // treats two open files of the same name as one, so the image gets a unique, impossible
+    // name; `label` is what error messages show (through the caller's Error.file).
+    static std::atomic<uint64_t> counter{0};
+    std::string name = "/nonexistent-scalpel-memory-image/" + std::to_string(counter++) + ".h5";
+    (void)label;
     return std::make_shared<Hid>(checkHid(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()), "cannot open HDF5 file"));
 }
 
