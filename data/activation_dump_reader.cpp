@@ -1,5 +1,6 @@
 // Reading and validating Scalpel activation dumps; reading any dataset by path.
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 #include "data/activation_dump.h"
@@ -30,6 +31,12 @@ std::vector<std::string> readStringDataset(hid_t file, const std::string& path, 
     hssize_t n = H5Sget_simple_extent_npoints(space.get());
     if (n < 0 || uint64_t(n) != expected)
         fail("dataset '" + path + "' holds " + std::to_string(n) + " strings, expected " + std::to_string(expected));
+    // Bound the allocation by what the file stores (compression allowed up to ~1:1100).
+    uint64_t perElement = H5Tis_variable_str(type.get()) > 0 ? 8 : std::max<size_t>(H5Tget_size(type.get()), 1);
+    uint64_t stored = H5Dget_storage_size(ds.get());
+    if (expected > (uint64_t(1) << 40) / perElement || expected * perElement > 1100 * stored + 4096)
+        fail("dataset '" + path + "' claims " + std::to_string(expected) + " strings but stores only " +
+             std::to_string(stored) + " bytes");
     std::vector<std::string> out;
     out.reserve(expected);
     if (H5Tis_variable_str(type.get()) > 0) {

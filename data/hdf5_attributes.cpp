@@ -24,9 +24,17 @@ std::vector<std::string> readStrings(hid_t attr, const std::string& name) {
     // Keras writes an empty list as an empty float64 array: any empty attribute is no strings.
     if (n == 0) return out;
     if (H5Tget_class(type.get()) != H5T_STRING) fail(quoted(name) + " is not a string");
-    if (uint64_t(n) > kMaxAttributeBytes / 8) fail(quoted(name) + ": implausibly many strings");
+    // Attribute values are stored in full in the file (no compression), so the storage
+    // size bounds what a (possibly corrupt) dataspace may claim: a fixed-length string
+    // takes its width, a variable-length one a global heap reference (length + address + index, at least 8 bytes).
+    size_t width = H5Tget_size(type.get());
     htri_t variable = H5Tis_variable_str(type.get());
     if (variable < 0) fail(quoted(name) + ": " + hdf5ErrorText());
+    uint64_t perElement = variable ? 8 : width;
+    uint64_t stored = H5Aget_storage_size(attr);
+    if (perElement == 0 || uint64_t(n) > kMaxAttributeBytes / perElement || uint64_t(n) * perElement > stored)
+        fail(quoted(name) + ": claims " + std::to_string(n) + " strings but stores only " + std::to_string(stored) +
+             " bytes");
     if (variable) {
         Hid mem = checkHid(H5Tcopy(H5T_C_S1), "string type");
         checkStatus(H5Tset_size(mem.get(), H5T_VARIABLE), "string type");
@@ -37,8 +45,6 @@ std::vector<std::string> readStrings(hid_t attr, const std::string& name) {
         H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
         return out;
     }
-    size_t width = H5Tget_size(type.get());
-    if (width == 0 || uint64_t(n) > kMaxAttributeBytes / width) fail(quoted(name) + ": implausible size");
     std::vector<char> buf(size_t(n) * width);
     checkStatus(H5Aread(attr, type.get(), buf.data()), quoted(name) + ": read failed");
     bool spacePadded = H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD;

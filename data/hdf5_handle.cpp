@@ -23,6 +23,10 @@ void silenceHdf5Errors() {
     thread_local bool silenced = false;
     if (silenced) return;
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    // HDF5 keeps freed blocks on its own free lists (unbounded by default); a file that made
+    // it allocate a large block once would pin that memory for the process lifetime.
+    static const bool limited = H5set_free_list_limits(16 << 20, 4 << 20, 16 << 20, 4 << 20, 32 << 20, 8 << 20) >= 0;
+    (void)limited;
     silenced = true;
 }
 

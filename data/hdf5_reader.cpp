@@ -1,8 +1,12 @@
 // readHdf5: any HDF5 file as a TensorFile (see hdf5_reader.h).
 #include "data/hdf5_reader.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "data/activation_dump.h"
 #include "data/hdf5_io.h"
+#include "data/hdf5_probe.h"
 #include "data/readers.h"
 
 namespace scalpel {
@@ -27,12 +31,26 @@ TensorFile describeHdf5(const std::shared_ptr<Hid>& file, const std::string& pat
     return out;
 }
 
+// Listing a file reads only metadata (plus the token ids and strings of a dump); 256 MiB
+// plus 8x the file size is far above what any valid file needs (the in-memory path also
+// holds two copies of the image).
+static uint64_t probeBudget(uint64_t fileSize) {
+    return (uint64_t(256) << 20) + std::min<uint64_t>(fileSize, uint64_t(1) << 36) * 8;
+}
+
 TensorFile parseHdf5(std::shared_ptr<const MappedFile> file) {
-    return describeHdf5(openHdf5Image(file->path(), file->all()), file->path());
+    auto open = [&] { return describeHdf5(openHdf5Image(file->path(), file->all()), file->path()); };
+    probeInChildProcess([&] { (void)open(); }, probeBudget(file->size()));
+    return open();
 }
 
 Result<TensorFile> readHdf5(const std::string& path) {
-    return catchError(path, [&] { return describeHdf5(openHdf5File(path), path); });
+    return catchError(path, [&] {
+        std::error_code ec;
+        uint64_t size = std::filesystem::file_size(path, ec);
+        probeInChildProcess([&] { (void)describeHdf5(openHdf5File(path), path); }, probeBudget(ec ? 0 : size));
+        return describeHdf5(openHdf5File(path), path);
+    });
 }
 
 }  // namespace scalpel
