@@ -124,15 +124,27 @@ std::optional<Error> ScalpelFileWriter::setDoubleAttribute(const std::string& ke
     return guard(path_, [&] { writeAttribute(file_->get(), key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value); });
 }
 
-std::optional<Error> ScalpelFileWriter::writeFloats(const std::string& path, std::span<const float> values,
-                                                    const std::vector<int64_t>& shape) {
-    return guard(path_, [&] {
+template <class T>
+static std::optional<Error> writeNumbers(const std::string& file, hid_t loc, const std::string& path,
+                                         std::span<const T> values, const std::vector<int64_t>& shape, hid_t fileType,
+                                         hid_t memType) {
+    return guard(file, [&] {
         checkCount(path, values.size(), shape);
-        Hid ds = createDataset(file_->get(), path, H5T_IEEE_F32LE, shape);
+        Hid ds = createDataset(loc, path, fileType, shape);
         if (!values.empty())
-            checkStatus(H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+            checkStatus(H5Dwrite(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
                         "cannot write dataset '" + path + "'");
     });
+}
+
+std::optional<Error> ScalpelFileWriter::writeFloats(const std::string& path, std::span<const float> values,
+                                                    const std::vector<int64_t>& shape) {
+    return writeNumbers(path_, file_->get(), path, values, shape, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT);
+}
+
+std::optional<Error> ScalpelFileWriter::writeDoubles(const std::string& path, std::span<const double> values,
+                                                     const std::vector<int64_t>& shape) {
+    return writeNumbers(path_, file_->get(), path, values, shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
 }
 
 std::optional<Error> ScalpelFileWriter::close() {

@@ -49,6 +49,9 @@ public:
     // Any float32 dataset at `path` ("/results/scores"); groups are created as needed.
     [[nodiscard]] std::optional<Error> writeFloats(const std::string& path, std::span<const float> values,
                                                    const std::vector<int64_t>& shape);
+    // float64 dataset, for results whose precision matters (spectra, scores).
+    [[nodiscard]] std::optional<Error> writeDoubles(const std::string& path, std::span<const double> values,
+                                                    const std::vector<int64_t>& shape);
     [[nodiscard]] std::optional<Error> close();
     const std::string& path() const { return path_; }
 
