@@ -39,7 +39,20 @@ json parseJson(std::string_view text) {
     }
 }
 
-std::string inQuotes(std::string_view s) { return "'" + bpe::replaceInvalidUtf8(s) + "'"; }
+// A token for an error message: one line (control bytes escaped), short, valid UTF-8.
+std::string inQuotes(std::string_view s) {
+    std::string out = "'";
+    for (char c : bpe::replaceInvalidUtf8(s.substr(0, 80))) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
+            out += hex;
+        } else {
+            out += c;
+        }
+    }
+    return out + (s.size() > 80 ? "...'" : "'");
+}
 
 // A merge as read from a file: the two parts and where it came from (for messages).
 struct RawMerge {
@@ -116,7 +129,19 @@ bool boolField(const json& obj, const char* key, bool fallback) {
     return it->get<bool>();
 }
 
+RawModel readTokenizerJsonChecked(std::string_view text);
+
+// nlohmann throws type errors for unexpected shapes (e.g. a non-string "type"); report them
+// as format errors instead of letting them escape the loader.
 RawModel readTokenizerJson(std::string_view text) {
+    try {
+        return readTokenizerJsonChecked(text);
+    } catch (const json::exception& e) {
+        fail(std::string("unexpected JSON structure: ") + e.what());
+    }
+}
+
+RawModel readTokenizerJsonChecked(std::string_view text) {
     const json root = parseJson(text);
     if (!root.is_object()) fail("tokenizer.json is not a JSON object");
     RawModel raw;
@@ -129,7 +154,7 @@ RawModel readTokenizerJson(std::string_view text) {
     for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
         const auto it = model->find(key);
         if (it != model->end() && !it->is_null() && !(it->is_string() && it->get<std::string>().empty()))
-            fail(std::string("unsupported model.") + key + " " + it->dump());
+            fail(std::string("unsupported model.") + key + " " + inQuotes(it->dump()));
     }
     raw.ignoreMerges = boolField(*model, "ignore_merges", false);
     const auto vocab = model->find("vocab");
@@ -140,10 +165,10 @@ RawModel readTokenizerJson(std::string_view text) {
     readMergesJson(*merges, raw);
 
     if (const auto norm = root.find("normalizer"); norm != root.end() && !norm->is_null())
-        fail("unsupported normalizer " + norm->value("type", norm->dump()));
+        fail("unsupported normalizer " + inQuotes(norm->dump()));
     const auto pre = root.find("pre_tokenizer");
-    if (pre == root.end() || !pre->is_object() || pre->value("type", "") != "ByteLevel")
-        fail("unsupported pre_tokenizer " + (pre == root.end() ? "(none)" : pre->dump().substr(0, 80)) +
+    if (pre == root.end() || !pre->is_object() || !pre->contains("type") || (*pre)["type"] != "ByteLevel")
+        fail("unsupported pre_tokenizer " + (pre == root.end() ? "(none)" : inQuotes(pre->dump())) +
              " (GPT-2 byte-level BPE needs ByteLevel)");
     if (!boolField(*pre, "use_regex", true)) fail("unsupported pre_tokenizer ByteLevel with use_regex false");
     raw.addPrefixSpace = boolField(*pre, "add_prefix_space", false);
@@ -267,7 +292,15 @@ Result<BpeTokenizer> BpeTokenizer::fromFiles(const std::string& vocabText, const
                                              const std::string& mergesText, const std::string& mergesName,
                                              const std::string& source) {
     RawModel raw;
-    if (auto r = catchError(vocabName, [&] { readVocab(parseJson(vocabText), raw); return true; }); !r)
+    const auto readVocabFile = [&] {
+        try {
+            readVocab(parseJson(vocabText), raw);
+        } catch (const json::exception& e) {
+            fail(std::string("unexpected JSON structure: ") + e.what());
+        }
+        return true;
+    };
+    if (auto r = catchError(vocabName, readVocabFile); !r)
         return r.error();
     // vocab.json has no added_tokens: like GPT2Tokenizer, treat <|endoftext|> as special.
     for (const auto& [s, id] : raw.vocab)

@@ -129,9 +129,13 @@ HfConfig parseHfConfig(std::string_view jsonText) {
     if (type == c.raw.end()) fail("field \"model_type\" is missing");
     if (!type->is_string()) fail("field \"model_type\" must be a string, found " + found(*type));
     c.modelType = type->get<std::string>();
-    if (c.modelType == "gpt2") readGpt2(c.raw, c);
-    else if (c.modelType == "llama") readLlama(c.raw, c);
-    else if (const auto v = optInt(c.raw, "vocab_size")) c.vocabSize = *v;
+    try {
+        if (c.modelType == "gpt2") readGpt2(c.raw, c);
+        else if (c.modelType == "llama") readLlama(c.raw, c);
+        else if (const auto v = optInt(c.raw, "vocab_size")) c.vocabSize = *v;
+    } catch (const json::exception& e) {  // a shape the readers did not expect
+        fail(std::string("unexpected JSON structure: ") + e.what());
+    }
     return c;
 }
 

@@ -235,6 +235,10 @@ private slots:
             {"bad_missing_byte_symbol.json", "lacks the byte symbol"},
             {"bad_added_token_id_mismatch.json", "added token '<|endoftext|>' has id 5"},
             {"bad_no_model.json", "no \"model\" object"},
+            {"bad_pre_tokenizer_type_number.json", "unsupported pre_tokenizer '{\"type\":5}'"},
+            {"bad_split_pre_tokenizer.json", "unsupported pre_tokenizer '{\"pretokenizers\""},
+            {"bad_nfc_normalizer.json", "unsupported normalizer '{\"type\":\"NFC\"}'"},
+            {"bad_id_not_integer.json", "vocab id of 'line\\x0abreak' is not an integer"},
         };
         size_t seen = 0;
         for (const auto& entry : std::filesystem::directory_iterator(dir))
