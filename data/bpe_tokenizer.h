@@ -19,6 +19,10 @@ public:
     static Result<BpeTokenizer> fromVocabAndMerges(const std::string& vocabJson, const std::string& mergesTxt);
     static Result<BpeTokenizer> fromTokenizerJson(const std::string& tokenizerJson);
 
+    // Invalid UTF-8 in `text` is encoded faithfully: each undecodable byte keeps its own
+    // byte symbol and pre-splits like a non-letter, non-digit, non-space character (as
+    // U+FFFD would), so every byte string has an encoding and decode() returns the same bytes
+    // whenever the input was valid UTF-8.
     std::vector<int32_t> encode(std::string_view text) const;
     // Concatenates token bytes; invalid UTF-8 becomes U+FFFD.
     std::string decode(const std::vector<int32_t>& ids) const;
@@ -35,8 +39,14 @@ public:
     BpeTokenizer(BpeTokenizer&&) noexcept;
     BpeTokenizer& operator=(BpeTokenizer&&) noexcept;
 
+    struct Impl;  // data/bpe_tokenizer_impl.h
+
 private:
-    struct Impl;
+    // Same as the public loaders, with the file names used in error messages.
+    static Result<BpeTokenizer> fromFiles(const std::string& vocabText, const std::string& vocabName,
+                                          const std::string& mergesText, const std::string& mergesName,
+                                          const std::string& source);
+    static Result<BpeTokenizer> fromTokenizerJsonFile(const std::string& text, const std::string& path);
     std::unique_ptr<Impl> impl_;
 };
 
