@@ -115,11 +115,11 @@ void preTokenize(std::string_view text, std::vector<Piece>& out) {
     for (size_t pos = 0; pos < text.size();) {
         const Scan s = scanUtf8(text, pos);
         if (s.ok) {
-            cps.push_back({s.cp, static_cast<uint32_t>(pos), static_cast<uint8_t>(s.length)});
+            cps.push_back({s.cp, pos, static_cast<uint8_t>(s.length)});
             cls.push_back(classify(s.cp));
             pos += s.length;
         } else {
-            cps.push_back({CodePoint::kInvalid, static_cast<uint32_t>(pos), 1});
+            cps.push_back({CodePoint::kInvalid, pos, 1});
             cls.push_back(CharClass::Other);
             pos += 1;
         }

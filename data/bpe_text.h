@@ -20,7 +20,7 @@ CharClass classify(char32_t cp);
 struct CodePoint {
     static constexpr char32_t kInvalid = 0xFFFFFFFF;
     char32_t cp;
-    uint32_t offset;  // byte offset in the text
+    size_t offset;    // byte offset in the text
     uint8_t length;   // bytes (1 for an invalid byte)
 };
 
