@@ -3,6 +3,7 @@
 #include <QtCore/QChar>
 
 #include <array>
+#include <functional>
 
 namespace scalpel::bpe {
 
@@ -105,58 +106,77 @@ size_t wellFormedLength(std::string_view text, size_t pos, char32_t* cp) {
     return s.length;
 }
 
-void preTokenize(std::string_view text, std::vector<Piece>& out) {
-    out.clear();
-    // Decode once; the scanner below then works on code points with their classes.
-    thread_local std::vector<CodePoint> cps;
-    thread_local std::vector<CharClass> cls;
-    cps.clear();
-    cls.clear();
-    for (size_t pos = 0; pos < text.size();) {
-        const Scan s = scanUtf8(text, pos);
-        if (s.ok) {
-            cps.push_back({s.cp, static_cast<uint32_t>(pos), static_cast<uint8_t>(s.length)});
-            cls.push_back(classify(s.cp));
-            pos += s.length;
-        } else {
-            cps.push_back({CodePoint::kInvalid, static_cast<uint32_t>(pos), 1});
-            cls.push_back(CharClass::Other);
-            pos += 1;
-        }
-    }
-    const size_t n = cps.size();
-    const auto byteAt = [&](size_t i) { return i < n ? cps[i].offset : text.size(); };
-    const auto is = [&](size_t i, char32_t c) { return i < n && cps[i].cp == c; };
-    const auto runEnd = [&](size_t i, CharClass c) {
-        while (i < n && cls[i] == c) ++i;
-        return i;
-    };
+namespace {
 
+// One code point (or invalid byte) at a byte position, with its regex class.
+struct Unit {
+    char32_t cp;
+    size_t length;
+    CharClass cls;
+};
+
+Unit unitAt(std::string_view text, size_t pos) {
+    const Scan s = scanUtf8(text, pos);
+    if (!s.ok) return {kInvalidByte, 1, CharClass::Other};
+    return {s.cp, s.length, classify(s.cp)};
+}
+
+}  // namespace
+
+void preTokenize(std::string_view text, const std::function<void(size_t, size_t)>& onPiece) {
+    // Streams over the text decoding code points on the fly (no per-code-point arrays), so
+    // memory stays flat however long the text is.
+    const size_t n = text.size();
+    const auto cpAt = [&](size_t pos) { return pos < n ? unitAt(text, pos).cp : kInvalidByte; };
+    const auto runEnd = [&](size_t pos, CharClass c, size_t* lastStart) {
+        while (pos < n) {
+            const Unit u = unitAt(text, pos);
+            if (u.cls != c) break;
+            if (lastStart) *lastStart = pos;
+            pos += u.length;
+        }
+        return pos;
+    };
     size_t i = 0;
     while (i < n) {
+        const Unit u = unitAt(text, i);
         size_t end = i;
-        // 's|'t|'re|'ve|'m|'ll|'d (lower case only, as in the regex)
-        if (is(i, U'\'')) {
-            if (is(i + 1, U's') || is(i + 1, U't') || is(i + 1, U'm') || is(i + 1, U'd')) end = i + 2;
-            else if ((is(i + 1, U'r') && is(i + 2, U'e')) || (is(i + 1, U'v') && is(i + 2, U'e')) ||
-                     (is(i + 1, U'l') && is(i + 2, U'l')))
+        // 's|'t|'re|'ve|'m|'ll|'d (lower case only, as in the regex); all ASCII, one byte each.
+        if (u.cp == U'\'') {
+            const char32_t c1 = cpAt(i + 1), c2 = cpAt(i + 2);
+            if (c1 == U's' || c1 == U't' || c1 == U'm' || c1 == U'd') end = i + 2;
+            else if ((c1 == U'r' && c2 == U'e') || (c1 == U'v' && c2 == U'e') || (c1 == U'l' && c2 == U'l'))
                 end = i + 3;
         }
         if (end == i) {
             // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`: an optional single U+0020 first.
-            const size_t start = (is(i, U' ') && i + 1 < n && cls[i + 1] != CharClass::Space) ? i + 1 : i;
-            if (cls[start] != CharClass::Space) {
-                end = runEnd(start, cls[start]);
+            CharClass c = u.cls;
+            size_t start = i;
+            if (u.cp == U' ' && i + 1 < n) {
+                const Unit next = unitAt(text, i + 1);
+                if (next.cls != CharClass::Space) {
+                    start = i + 1;
+                    c = next.cls;
+                }
+            }
+            if (c != CharClass::Space) {
+                end = runEnd(start, c, nullptr);
             } else {
                 // \s+(?!\S) backtracks to leave the last space before a non-space; a lone
                 // space before a non-space falls through to \s+.
-                const size_t j = runEnd(i, CharClass::Space);
-                end = (j == n || j - i == 1) ? j : j - 1;
+                size_t last = i;
+                const size_t j = runEnd(i, CharClass::Space, &last);
+                end = (j == n || last == i) ? j : last;
             }
         }
-        out.push_back({byteAt(i), byteAt(end)});
+        onPiece(i, end);
         i = end;
     }
+}
+
+void preTokenize(std::string_view text, std::vector<Piece>& out) {
+    out.clear();
+    preTokenize(text, [&](size_t begin, size_t end) { out.push_back({begin, end}); });
 }
 
 const char32_t* byteToSymbolTable() { return kByteToSymbol.data(); }

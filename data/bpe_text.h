@@ -4,6 +4,7 @@
 // lenient UTF-8 decoding. Kept apart from bpe_tokenizer.cpp so each can be tested alone.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,13 +17,8 @@ enum class CharClass : uint8_t { Letter, Number, Space, Other };
 // \p{L}, \p{N} from Qt's Unicode tables; \s is Unicode White_Space (as Python's `regex`).
 CharClass classify(char32_t cp);
 
-// One code point of the input, or one byte of invalid UTF-8 (cp = kInvalid).
-struct CodePoint {
-    static constexpr char32_t kInvalid = 0xFFFFFFFF;
-    char32_t cp;
-    uint32_t offset;  // byte offset in the text
-    uint8_t length;   // bytes (1 for an invalid byte)
-};
+// Stands for one byte of invalid UTF-8 met while scanning text.
+constexpr char32_t kInvalidByte = 0xFFFFFFFF;
 
 // Strict UTF-8 (Unicode Table 3-7). Returns the number of bytes of a well-formed sequence at
 // `pos`, or 0 when the bytes there are not one (overlong, surrogate, > U+10FFFF, truncated).
@@ -35,6 +31,7 @@ struct Piece {
     size_t begin, end;
 };
 void preTokenize(std::string_view text, std::vector<Piece>& out);
+void preTokenize(std::string_view text, const std::function<void(size_t begin, size_t end)>& onPiece);
 
 // bytes_to_unicode(): byte -> code point of its vocabulary symbol.
 const char32_t* byteToSymbolTable();  // 256 entries

@@ -23,6 +23,24 @@ namespace {
 void mergeWord(const BpeTokenizer::Impl& m, std::vector<int32_t>& sym) {
     const size_t n = sym.size();
     if (n < 2) return;
+    if (n <= 24) {
+        // Short words (almost all of them): rescan for the lowest-rank, leftmost pair each
+        // round. Same order as the queue below, without its allocations.
+        for (;;) {
+            size_t best = 0;
+            const BpeTokenizer::Impl::Merge* bestMerge = nullptr;
+            for (size_t i = 0; i + 1 < sym.size(); ++i) {
+                const auto it = m.mergeRank.find(BpeTokenizer::Impl::pairKey(sym[i], sym[i + 1]));
+                if (it != m.mergeRank.end() && (!bestMerge || it->second.rank < bestMerge->rank)) {
+                    best = i;
+                    bestMerge = &it->second;
+                }
+            }
+            if (!bestMerge) return;
+            sym[best] = bestMerge->merged;
+            sym.erase(sym.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+        }
+    }
     struct Cand {
         int32_t rank;
         uint32_t pos;
@@ -66,11 +84,9 @@ void BpeTokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int32
         prefixed = " " + std::string(text);
         text = prefixed;
     }
-    std::vector<bpe::Piece> pieces;
-    bpe::preTokenize(text, pieces);
     std::vector<int32_t> sym;
-    for (const auto& p : pieces) {
-        const std::string_view word = text.substr(p.begin, p.end - p.begin);
+    bpe::preTokenize(text, [&](size_t begin, size_t end) {
+        const std::string_view word = text.substr(begin, end - begin);
         if (ignoreMerges) {
             // Llama-3 style: a whole pre-token that is itself in the vocabulary wins.
             std::string spelled;
@@ -78,14 +94,14 @@ void BpeTokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int32
             const auto it = vocab.find(spelled);
             if (it != vocab.end()) {
                 ids.push_back(it->second);
-                continue;
+                return;
             }
         }
         sym.clear();
         for (unsigned char b : word) sym.push_back(byteId[b]);
         mergeWord(*this, sym);
         ids.insert(ids.end(), sym.begin(), sym.end());
-    }
+    });
 }
 
 std::vector<int32_t> BpeTokenizer::encode(std::string_view text) const {
