@@ -9,6 +9,7 @@
 #include "app/gui_main.h"
 #endif
 
+#ifdef SCALPEL_GUI
 namespace {
 bool hasDisplay() {
     const char* qpa = std::getenv("QT_QPA_PLATFORM");
@@ -17,6 +18,7 @@ bool hasDisplay() {
            (std::getenv("WAYLAND_DISPLAY") && *std::getenv("WAYLAND_DISPLAY"));
 }
 }  // namespace
+#endif
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
