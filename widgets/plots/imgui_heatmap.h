@@ -1,0 +1,28 @@
+#pragma once
+// Draws a Heatmap with Dear ImGui: cells as ImDrawList rectangles (aggregated per pixel
+// block when cells are smaller than a pixel), axis ticks, a colour bar, a hover tooltip,
+// wheel zoom about the cursor, drag pan and double-click reset.
+#include <optional>
+
+#include "widgets/plots/heatmap.h"
+
+namespace scalpel::plots {
+
+struct HeatmapHover {
+    Cell cell;
+    float value = 0;
+};
+
+struct HeatmapFrame {
+    HeatmapGeometry geometry;           // where the grid was drawn this frame
+    std::optional<HeatmapHover> hover;  // the cell under the mouse, if any
+};
+
+// Draws into the remaining content region of the current ImGui window, with the given
+// height (<= 0: all that is left). Updates `view` from mouse input.
+HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& heatmap, HeatmapView& view, float height = 0);
+
+// Most rectangles one heatmap may emit per frame; beyond this, blocks grow.
+inline constexpr int64_t kMaxHeatmapRects = 160000;
+
+}  // namespace scalpel::plots
