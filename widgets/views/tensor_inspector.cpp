@@ -1,0 +1,243 @@
+#include "widgets/views/tensor_inspector.h"
+
+#include <imgui.h>
+
+#include <QCoreApplication>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "widgets/canvas/imgui_canvas.h"
+
+namespace scalpel {
+namespace {
+const char* kStatNames[] = {"Elements", "Finite", "NaN", "±Inf", "Min", "Max", "Mean", "Std"};
+constexpr float kHistogramHeight = 150;
+}  // namespace
+
+TensorInspector::TensorInspector(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    header_ = new QLabel(this);
+    header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(header_);
+
+    slicePanel_ = new QWidget(this);
+    sliceLayout_ = new QHBoxLayout(slicePanel_);
+    sliceLayout_->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(slicePanel_);
+    slicePanel_->hide();
+
+    auto* body = new QHBoxLayout;
+    canvas_ = new ImGuiCanvas(this);
+    canvas_->setDrawFunction([this] { drawFrame(); });
+    body->addWidget(canvas_, 1);
+
+    auto* statsBox = new QGroupBox(tr("Statistics (whole tensor)"), this);
+    statsForm_ = new QFormLayout(statsBox);
+    for (const char* n : kStatNames) {
+        auto* value = new QLabel(QStringLiteral("–"), statsBox);
+        value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        value->setMinimumWidth(110);
+        statsForm_->addRow(QString::fromUtf8(n), value);
+        statLabels_.push_back(value);
+    }
+    auto* side = new QVBoxLayout;
+    side->addWidget(statsBox);
+    side->addStretch(1);
+    body->addLayout(side);
+    layout->addLayout(body, 1);
+    clear();
+}
+
+void TensorInspector::clear(const QString& message) {
+    name_.clear();
+    message_ = message;
+    shape_.clear();
+    values_.clear();
+    stats_ = {};
+    heatmap_ = {};
+    histogram_ = {};
+    frame_ = {};
+    view_ = {};
+    header_->setText(message.isEmpty() ? tr("No tensor selected") : message);
+    rebuildSlicePicker();
+    updateStatsPanel();
+    canvas_->requestRedraw();
+}
+
+bool TensorInspector::showTensor(const TensorFile& file, const QString& name) {
+    const TensorEntry* entry = file.find(name.toStdString());
+    if (!entry) {
+        clear(tr("%1: no such tensor").arg(name));
+        return false;
+    }
+    const TensorInfo& info = entry->info;
+    if (!info.note.empty()) {
+        clear(tr("%1 cannot be shown: %2").arg(name, QString::fromStdString(info.note)));
+        return false;
+    }
+    if (info.numel() > kMaxElements) {
+        clear(tr("%1 has %2 elements; the inspector shows tensors up to %3 elements")
+                  .arg(name).arg(info.numel()).arg(kMaxElements));
+        return false;
+    }
+    Result<std::vector<float>> decoded = Error{file.path, "not decoded"};
+    try {
+        decoded = file.toFloat(*entry);
+    } catch (const std::exception& e) {  // a reader bug must not take the GUI down
+        decoded = Error{file.path, e.what()};
+    }
+    if (!decoded) {
+        clear(QString::fromStdString(decoded.error().what()));
+        return false;
+    }
+    clear();
+    name_ = name;
+    shape_ = info.shape;
+    values_ = std::move(decoded.value());
+    if (dtypeIsComplex(info.dtype)) {  // interleaved (re, im) -> magnitude
+        std::vector<float> mag(values_.size() / 2);
+        for (size_t i = 0; i < mag.size(); ++i) mag[i] = std::hypot(values_[2 * i], values_[2 * i + 1]);
+        values_ = std::move(mag);
+    }
+    stats_ = computeStats(std::span<const float>(values_));
+    histogram_ = plots::computeHistogram(values_, 64);
+    const auto dt = dtypeName(info.dtype);
+    header_->setText(QStringLiteral("<b>%1</b> &nbsp; %2 &nbsp; %3%4")
+                         .arg(name.toHtmlEscaped(), QString::fromUtf8(dt.data(), qsizetype(dt.size())),
+                              QString::fromStdString(info.shapeString()),
+                              dtypeIsComplex(info.dtype) ? tr(" &nbsp; (showing |z|)") : QString()));
+    rebuildSlicePicker();
+    rebuildSlice();
+    updateStatsPanel();
+    return true;
+}
+
+void TensorInspector::rebuildSlicePicker() {
+    for (QSpinBox* s : sliceSpins_) s->deleteLater();
+    sliceSpins_.clear();
+    while (QLayoutItem* item = sliceLayout_->takeAt(0)) {
+        if (item->widget()) item->widget()->deleteLater();
+        delete item;
+    }
+    const int leading = int(shape_.size()) - 2;
+    slicePanel_->setVisible(leading > 0);
+    if (leading <= 0) return;
+    sliceLayout_->addWidget(new QLabel(tr("Slice:"), slicePanel_));
+    for (int d = 0; d < leading; ++d) {
+        auto* spin = new QSpinBox(slicePanel_);
+        spin->setPrefix(QStringLiteral("dim %1 = ").arg(d));
+        spin->setRange(0, int(std::min<int64_t>(std::max<int64_t>(shape_[size_t(d)] - 1, 0), INT32_MAX)));
+        spin->setSuffix(QStringLiteral(" / %1").arg(shape_[size_t(d)]));
+        connect(spin, &QSpinBox::valueChanged, this, [this] { rebuildSlice(); });
+        sliceLayout_->addWidget(spin);
+        sliceSpins_.push_back(spin);
+    }
+    sliceLayout_->addWidget(new QLabel(tr("showing the last two dimensions"), slicePanel_));
+    sliceLayout_->addStretch(1);
+}
+
+void TensorInspector::setSliceIndex(int dim, int64_t index) {
+    if (dim >= 0 && size_t(dim) < sliceSpins_.size()) sliceSpins_[size_t(dim)]->setValue(int(index));
+}
+
+void TensorInspector::rebuildSlice() {
+    const size_t rank = shape_.size();
+    int64_t rows = 1, cols = 1;
+    if (rank == 1) cols = shape_[0];
+    if (rank >= 2) {
+        rows = shape_[rank - 2];
+        cols = shape_[rank - 1];
+    }
+    // Offset of the chosen slice: leading indices times their row-major strides.
+    uint64_t offset = 0, stride = uint64_t(rows * cols);
+    for (size_t d = sliceSpins_.size(); d-- > 0;) {
+        offset += uint64_t(sliceSpins_[d]->value()) * stride;
+        stride *= uint64_t(shape_[d]);
+    }
+    heatmap_ = {};
+    heatmap_.rows = rows;
+    heatmap_.cols = cols;
+    const uint64_t n = uint64_t(rows * cols);
+    if (offset + n <= values_.size())
+        heatmap_.values.assign(values_.begin() + ptrdiff_t(offset), values_.begin() + ptrdiff_t(offset + n));
+    else
+        heatmap_.rows = heatmap_.cols = 0;
+    plots::autoScale(heatmap_);
+    view_ = {};
+    frame_ = {};
+    canvas_->requestRedraw();
+}
+
+void TensorInspector::updateStatsPanel() {
+    const bool have = stats_.count > 0;
+    auto num = [](double v) { return std::isnan(v) ? QStringLiteral("–") : QString::number(v, 'g', 6); };
+    const QString values[] = {
+        have ? QString::number(stats_.count) : QStringLiteral("–"),
+        have ? QString::number(stats_.finite) : QStringLiteral("–"),
+        have ? QString::number(stats_.nanCount) : QStringLiteral("–"),
+        have ? QString::number(stats_.infCount) : QStringLiteral("–"),
+        have ? num(stats_.min) : QStringLiteral("–"),
+        have ? num(stats_.max) : QStringLiteral("–"),
+        have ? num(stats_.mean) : QStringLiteral("–"),
+        have ? num(stats_.std) : QStringLiteral("–"),
+    };
+    for (size_t i = 0; i < statLabels_.size(); ++i) statLabels_[i]->setText(values[i]);
+}
+
+void TensorInspector::drawFrame() {
+    const auto previous = frame_.hover;
+    if (heatmap_.rows == 0 || heatmap_.cols == 0) {
+        frame_ = {};
+        const char* text = message_.isEmpty()
+                               ? (name_.isEmpty() ? "Open a checkpoint (File > Open) and pick a tensor in the tree."
+                                                  : "The tensor is empty.")
+                               : nullptr;
+        ImGui::TextWrapped("%s", text ? text : message_.toUtf8().constData());
+    } else {
+        const float avail = ImGui::GetContentRegionAvail().y;
+        frame_ = plots::drawImGuiHeatmap("heatmap", heatmap_, view_, std::max(120.f, avail - kHistogramHeight));
+        hasFrame_ = true;
+        if (!histogram_.counts.empty()) {
+            ImGui::Spacing();
+            ImGui::Text("Distribution of the whole tensor (%d bins over finite values)", int(histogram_.counts.size()));
+            const float width = ImGui::GetContentRegionAvail().x;
+            ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImVec4(0.25f, 0.45f, 0.70f, 1.f));
+            ImGui::PlotHistogram("##histogram", histogram_.counts.data(), int(histogram_.counts.size()), 0, nullptr,
+                                 0.f, FLT_MAX, ImVec2(width, kHistogramHeight - 3 * ImGui::GetTextLineHeightWithSpacing()));
+            ImGui::PopStyleColor();
+            ImGui::Text("%.4g", histogram_.lo);
+            char hi[32];
+            std::snprintf(hi, sizeof hi, "%.4g", histogram_.hi);
+            ImGui::SameLine(std::max(0.f, width - ImGui::CalcTextSize(hi).x));
+            ImGui::TextUnformatted(hi);
+        }
+    }
+    const bool changed = previous.has_value() != frame_.hover.has_value() ||
+                         (previous && frame_.hover && !(previous->cell == frame_.hover->cell));
+    if (changed) emit hoverChanged();
+}
+
+std::optional<QPointF> TensorInspector::cellCentre(int64_t row, int64_t col) const {
+    if (!hasFrame_ || row < 0 || col < 0 || row >= heatmap_.rows || col >= heatmap_.cols) return std::nullopt;
+    const plots::Rect r = frame_.geometry.cellRect({row, col});
+    if (r.w <= 0 || r.h <= 0) return std::nullopt;
+    return QPointF(r.x + r.w / 2, r.y + r.h / 2);
+}
+
+bool TensorInspector::hoverCell(int64_t row, int64_t col) {
+    const auto centre = cellCentre(row, col);
+    if (!centre) return false;
+    QMouseEvent move(QEvent::MouseMove, *centre, canvas_->mapToGlobal(*centre), Qt::NoButton, Qt::NoButton,
+                     Qt::NoModifier);
+    QCoreApplication::sendEvent(canvas_, &move);
+    return true;
+}
+
+}  // namespace scalpel
