@@ -129,9 +129,11 @@ void ImGuiCanvas::initializeGL() {
                       context()->format().version() >= qMakePair(3, 2);
     backendReady_ = ImGui_ImplOpenGL3_Init(core ? "#version 330 core" : "#version 130");
     ImGui::SetCurrentContext(previous);
-    // A freshly created context connects the destruction of the GL context to our cleanup.
-    connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] { shutdownImGui(); },
-            Qt::UniqueConnection);
+    // The GL objects must be released while their context still exists.
+    if (watchedContext_ != context()) {
+        watchedContext_ = context();
+        connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] { shutdownImGui(); });
+    }
 }
 
 void ImGuiCanvas::enqueue(std::function<void(ImGuiIO&)> apply, bool buttonChange) {

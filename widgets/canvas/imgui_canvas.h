@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 
+class QOpenGLContext;
 struct ImGuiContext;
 struct ImGuiIO;
 
@@ -55,6 +56,7 @@ private:
     void shutdownImGui();
 
     ImGuiContext* ctx_ = nullptr;
+    QOpenGLContext* watchedContext_ = nullptr;
     bool backendReady_ = false;
     std::function<void()> draw_;
     std::deque<InputEvent> input_;
