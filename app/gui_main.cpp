@@ -13,6 +13,23 @@
 
 namespace scalpel {
 
+void applyGuiOptions(MainWindow& window, const GuiOptions& options) {
+    if (!options.select.isEmpty() || options.hover) {
+        // Screenshot/demo mode: fill the screen so a capture shows just the window.
+        window.setGeometry(window.screen()->availableGeometry());
+        QObject::connect(&window, &MainWindow::fileOpened, &window, [&window, options] {
+            if (!options.select.isEmpty() && !window.selectTensor(options.select))
+                std::fprintf(stderr, "scalpel: --select: no tensor named %s\n", qPrintable(options.select));
+            if (options.hover)
+                // Give the canvas a frame to lay the heatmap out before pointing at a cell.
+                QTimer::singleShot(400, &window, [&window, options] {
+                    window.inspector()->hoverCell(options.hover->y(), options.hover->x());
+                });
+        });
+    }
+    for (const QString& file : options.files) window.openPath(file);
+}
+
 int runGui(int argc, char** argv) {
     // Both must be set before the QApplication exists.
     ImGuiCanvas::setDefaultSurfaceFormat();
@@ -29,21 +46,8 @@ int runGui(int argc, char** argv) {
     }
 
     MainWindow window;
-    if (!options.select.isEmpty() || options.hover) {
-        // Screenshot/demo mode: fill the screen so the capture shows just the window.
-        window.setGeometry(window.screen()->availableGeometry());
-        QObject::connect(&window, &MainWindow::fileOpened, &window, [&window, options] {
-            if (!options.select.isEmpty() && !window.selectTensor(options.select))
-                std::fprintf(stderr, "scalpel: --select: no tensor named %s\n", qPrintable(options.select));
-            if (options.hover)
-                // Give the canvas a frame to lay the heatmap out before pointing at a cell.
-                QTimer::singleShot(400, &window, [&window, options] {
-                    window.inspector()->hoverCell(options.hover->y(), options.hover->x());
-                });
-        });
-    }
     window.show();
-    for (const QString& file : options.files) window.openPath(file);
+    applyGuiOptions(window, options);
     return app.exec();
 }
 

@@ -8,6 +8,8 @@
 
 namespace scalpel {
 
+class MainWindow;
+
 struct GuiOptions {
     QStringList files;
     QString select;              // --select NAME: tensor to show once the file is open
@@ -17,5 +19,9 @@ struct GuiOptions {
 
 // `arguments` excludes the program name.
 GuiOptions parseGuiOptions(const QStringList& arguments);
+
+// Opens the files in `window` and, once one is open, selects and hovers as asked.
+// --select/--hover also make the window fill its screen (for captures). Defined in gui_main.cpp.
+void applyGuiOptions(MainWindow& window, const GuiOptions& options);
 
 }  // namespace scalpel

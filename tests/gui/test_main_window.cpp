@@ -1,0 +1,165 @@
+// The workbench window end to end: command-line files open (off the GUI thread) and
+// show in the tree and inspector; errors are reported, not thrown; recent files, folders
+// and drag and drop.
+#include <QtTest>
+#include <QDropEvent>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <cstring>
+
+#include "app/gui_options.h"
+#include "app/main_window.h"
+#include "widgets/canvas/imgui_canvas.h"
+#include "widgets/views/tensor_inspector.h"
+#include "widgets/views/tensor_tree.h"
+
+using namespace scalpel;
+
+namespace {
+// A minimal safetensors file (8-byte little-endian header length, JSON header, data):
+// "enc.w" = 10 r + c for a [3, 4] float32 matrix, "enc.b" = [0.5, -0.5].
+void writeSafetensors(const QString& path) {
+    std::vector<float> w;
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 4; ++c) w.push_back(float(10 * r + c));
+    const std::vector<float> b = {0.5f, -0.5f};
+    QByteArray header = R"({"enc.w":{"dtype":"F32","shape":[3,4],"data_offsets":[0,48]},)"
+                        R"("enc.b":{"dtype":"F32","shape":[2],"data_offsets":[48,56]}})";
+    while (header.size() % 8) header.append(' ');
+    QByteArray bytes(8, '\0');
+    const quint64 n = quint64(header.size());
+    for (int i = 0; i < 8; ++i) bytes[i] = char((n >> (8 * i)) & 0xFF);
+    bytes += header;
+    bytes += QByteArray(reinterpret_cast<const char*>(w.data()), qsizetype(w.size() * 4));
+    bytes += QByteArray(reinterpret_cast<const char*>(b.data()), qsizetype(b.size() * 4));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+void closeMessageBoxes(QWidget* window) {
+    for (QMessageBox* box : window->findChildren<QMessageBox*>()) box->close();
+}
+}  // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+public:
+    static void initMain() { ImGuiCanvas::setDefaultSurfaceFormat(); }
+
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);  // QSettings goes to a test location
+        QCoreApplication::setOrganizationName("ScalpelTest");
+        QCoreApplication::setApplicationName("test_main_window");
+        QSettings().clear();
+        QVERIFY(dir_.isValid());
+        file_ = dir_.filePath("model.safetensors");
+        writeSafetensors(file_);
+    }
+
+    void parsesCommandLine() {
+        GuiOptions o = parseGuiOptions({"a.npy", "--select", "x.w", "--hover", "3,7", "b.safetensors"});
+        QVERIFY(o.error.isEmpty());
+        QCOMPARE(o.files, QStringList({"a.npy", "b.safetensors"}));
+        QCOMPARE(o.select, QString("x.w"));
+        QCOMPARE(*o.hover, QPoint(7, 3));  // x = column, y = row
+        QVERIFY(parseGuiOptions({"--hover", "3"}).error.contains("ROW,COL"));
+        QVERIFY(parseGuiOptions({"--hover", "-1,2"}).error.contains("ROW,COL"));
+        QVERIFY(parseGuiOptions({"--select"}).error.contains("needs a value"));
+        QVERIFY(parseGuiOptions({"--bogus"}).error.contains("unknown option"));
+        QCOMPARE(parseGuiOptions({"--", "--odd-name.npy"}).files, QStringList({"--odd-name.npy"}));
+    }
+
+    void commandLineFileOpensSelectsAndHovers() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QSignalSpy opened(&window, &MainWindow::fileOpened);
+        applyGuiOptions(window, parseGuiOptions({file_, "--select", "enc.w", "--hover", "2,1"}));
+        QVERIFY(opened.wait(10000));
+        QVERIFY(window.currentFile());
+        QCOMPARE(int(window.currentFile()->tensors.size()), 2);
+        QCOMPARE(window.tree()->topLevelItem(0)->text(0), QString("enc"));
+        QCOMPARE(window.inspector()->tensorName(), QString("enc.w"));
+        QCOMPARE(window.inspector()->heatmap().rows, 3);
+        QCOMPARE(window.inspector()->heatmap().cols, 4);
+        QTRY_VERIFY_WITH_TIMEOUT(window.inspector()->hover().has_value(), 5000);
+        QCOMPARE(window.inspector()->hover()->cell, (plots::Cell{2, 1}));
+        QCOMPARE(window.inspector()->hover()->value, 21.f);  // 10 * 2 + 1
+        QCOMPARE(window.recentFiles().value(0), QFileInfo(file_).absoluteFilePath());
+    }
+
+    void errorsAreReportedNotThrown() {
+        MainWindow window;
+        window.show();
+        const QString garbage = dir_.filePath("garbage.bin");
+        {
+            QFile f(garbage);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("this is not a tensor file at all, just some text");
+        }
+        QSignalSpy failed(&window, &MainWindow::openFailed);
+        window.openPath(garbage);
+        QVERIFY(failed.wait(10000));
+        const QString message = failed.at(0).at(0).toString();
+        QVERIFY2(message.contains("garbage.bin") && message.contains("unrecognised format"), qPrintable(message));
+        QCOMPARE(window.statusBar()->currentMessage(), message);
+        QVERIFY(!window.currentFile());
+        QVERIFY(!window.recentFiles().contains(QFileInfo(garbage).absoluteFilePath()));
+
+        window.openPath(dir_.filePath("does-not-exist.safetensors"));
+        QVERIFY(failed.wait(10000));
+        QVERIFY(failed.at(1).at(0).toString().contains("no such file"));
+        closeMessageBoxes(&window);
+    }
+
+    void folderAndDropOpen() {
+        QTemporaryDir folder;
+        QVERIFY(QFile::copy(file_, folder.filePath("model.safetensors")));
+        MainWindow window;
+        window.show();
+        QSignalSpy opened(&window, &MainWindow::fileOpened);
+        window.openPath(folder.path());  // a Hugging Face style folder with one shard
+        QVERIFY(opened.wait(10000));
+        QCOMPARE(int(window.currentFile()->tensors.size()), 2);
+
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(file_)});
+        // A drag enters (and is accepted) before it can drop, as with a real drag.
+        QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&window, &drop);
+        QVERIFY(opened.wait(10000));
+        QCOMPARE(opened.at(1).at(0).toString(), file_);
+    }
+
+    void recentFilesAreUniqueAndBounded() {
+        MainWindow window;
+        QSettings().setValue("recentFiles", QStringList());
+        QSignalSpy opened(&window, &MainWindow::fileOpened);
+        window.openPath(file_);
+        QVERIFY(opened.wait(10000));
+        window.openPath(file_);
+        QVERIFY(opened.wait(10000));
+        QCOMPARE(window.recentFiles(), QStringList({QFileInfo(file_).absoluteFilePath()}));
+        QStringList many;
+        for (int i = 0; i < 15; ++i) many << QString("/nonexistent/%1").arg(i);
+        QSettings().setValue("recentFiles", many);
+        window.openPath(file_);
+        QVERIFY(opened.wait(10000));
+        QCOMPARE(window.recentFiles().size(), MainWindow::kMaxRecent);
+        QCOMPARE(window.recentFiles().first(), QFileInfo(file_).absoluteFilePath());
+    }
+
+private:
+    QTemporaryDir dir_;
+    QString file_;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"
