@@ -158,6 +158,10 @@ HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& vi
         ImGui::BeginTooltip();
         ImGui::Text("row %s, col %s", label(hm.rowLabels, c.row).c_str(), label(hm.colLabels, c.col).c_str());
         ImGui::Text("value %.6g", double(frame.hover->value));
+        const HeatmapGeometry& g = frame.geometry;
+        if (g.cellWidth() < 1 || g.cellHeight() < 1)  // the colour is a block aggregate, say so
+            ImGui::TextDisabled("%.0f x %.0f cells per pixel: colour shows the extreme; scroll to zoom",
+                                std::ceil(1 / g.cellHeight()), std::ceil(1 / g.cellWidth()));
         ImGui::EndTooltip();
     }
     // Leave the cursor below the figure for whatever comes next.

@@ -7,6 +7,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QMouseEvent>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -177,12 +178,14 @@ void TensorInspector::rebuildSlice() {
 
 void TensorInspector::updateStatsPanel() {
     const bool have = stats_.count > 0;
+    // Digit grouping makes element counts of large tensors readable at a glance.
+    auto count = [](uint64_t v) { return QLocale(QLocale::English).toString(qulonglong(v)); };
     auto num = [](double v) { return std::isnan(v) ? QStringLiteral("–") : QString::number(v, 'g', 6); };
     const QString values[] = {
-        have ? QString::number(stats_.count) : QStringLiteral("–"),
-        have ? QString::number(stats_.finite) : QStringLiteral("–"),
-        have ? QString::number(stats_.nanCount) : QStringLiteral("–"),
-        have ? QString::number(stats_.infCount) : QStringLiteral("–"),
+        have ? count(stats_.count) : QStringLiteral("–"),
+        have ? count(stats_.finite) : QStringLiteral("–"),
+        have ? count(stats_.nanCount) : QStringLiteral("–"),
+        have ? count(stats_.infCount) : QStringLiteral("–"),
         have ? num(stats_.min) : QStringLiteral("–"),
         have ? num(stats_.max) : QStringLiteral("–"),
         have ? num(stats_.mean) : QStringLiteral("–"),
