@@ -27,7 +27,8 @@ class TestImGuiHeatmap : public QObject {
 
     // One ImGui frame with the heatmap filling an 800 x 600 display; returns the frame and
     // the number of vertices the window emitted.
-    HeatmapFrame frame(const Heatmap& hm, HeatmapView& view, int* vertices = nullptr) {
+    HeatmapFrame frame(const Heatmap& hm, HeatmapView& view, int* vertices = nullptr,
+                       HeatmapLodCache* cache = nullptr, std::vector<ImU32>* colours = nullptr) {
         ImGuiIO& io = ImGui::GetIO();
         io.DisplaySize = ImVec2(800, 600);
         io.DeltaTime = 1.f / 60;
@@ -35,10 +36,15 @@ class TestImGuiHeatmap : public QObject {
         ImGui::SetNextWindowPos(ImVec2(0, 0));
         ImGui::SetNextWindowSize(io.DisplaySize);
         ImGui::Begin("canvas", nullptr, ImGuiWindowFlags_NoDecoration);
-        HeatmapFrame f = drawImGuiHeatmap("hm", hm, view);
+        HeatmapFrame f = drawImGuiHeatmap("hm", hm, view, 0, cache);
         ImGui::End();
         ImGui::Render();
         if (vertices) *vertices = ImGui::GetDrawData()->TotalVtxCount;
+        if (colours) {
+            colours->clear();
+            for (int l = 0; l < ImGui::GetDrawData()->CmdListsCount; ++l)
+                for (const ImDrawVert& v : ImGui::GetDrawData()->CmdLists[l]->VtxBuffer) colours->push_back(v.col);
+        }
         io.MouseWheel = 0;
         return f;
     }
@@ -67,6 +73,27 @@ private slots:
         frame(ramp(3000, 4000), view, &huge);
         QVERIFY2(huge <= 4 * kMaxHeatmapRects + 20000, qPrintable(QString::number(huge)));
         QVERIFY2(huge > 4 * 10000, qPrintable(QString::number(huge)));  // still detailed
+    }
+
+    void lodCacheGivesTheSamePicture() {
+        Heatmap hm = ramp(2000, 3000);
+        HeatmapView view;
+        HeatmapLodCache cache;
+        std::vector<ImU32> plain, cachedFirst, cachedSecond;
+        frame(hm, view, nullptr, nullptr, &plain);
+        frame(hm, view, nullptr, &cache, &cachedFirst);
+        QVERIFY(!cache.blocks.empty());
+        frame(hm, view, nullptr, &cache, &cachedSecond);  // served from the cache
+        QCOMPARE(cachedFirst, plain);
+        QCOMPARE(cachedSecond, plain);
+        // New data at another address invalidates the cache.
+        Heatmap other = ramp(2000, 3000);
+        for (float& v : other.values) v = -v;
+        std::vector<ImU32> otherPlain, otherCached;
+        frame(other, view, nullptr, nullptr, &otherPlain);
+        frame(other, view, nullptr, &cache, &otherCached);
+        QCOMPARE(otherCached, otherPlain);
+        QVERIFY(otherPlain != plain);
     }
 
     void hoverMatchesGeometry() {

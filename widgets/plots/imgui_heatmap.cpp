@@ -33,7 +33,7 @@ std::string label(const std::vector<std::string>& labels, int64_t i) {
     return std::to_string(i);
 }
 
-void drawCells(ImDrawList* dl, const Heatmap& hm, const HeatmapGeometry& g) {
+void drawCells(ImDrawList* dl, const Heatmap& hm, const HeatmapGeometry& g, HeatmapLodCache* cache) {
     int64_t r0, r1, c0, c1;
     g.visibleRows(r0, r1);
     g.visibleCols(c0, c1);
@@ -45,13 +45,33 @@ void drawCells(ImDrawList* dl, const Heatmap& hm, const HeatmapGeometry& g) {
         br *= 2;
         bc *= 2;
     }
+    const bool aggregated = br > 1 || bc > 1;
+    const int64_t blockCols = (c1 - c0 + bc - 1) / bc;
+    bool reuse = false;
+    if (aggregated && cache) {
+        reuse = cache->data == hm.values.data() && cache->size == hm.values.size() && cache->r0 == r0 &&
+                cache->r1 == r1 && cache->c0 == c0 && cache->c1 == c1 && cache->br == br && cache->bc == bc;
+        if (!reuse) {
+            *cache = HeatmapLodCache{hm.values.data(), hm.values.size(), r0, r1, c0, c1, br, bc, {}};
+            cache->blocks.reserve(size_t(((r1 - r0 + br - 1) / br) * blockCols));
+        }
+    }
+    size_t block = 0;
     for (int64_t r = r0; r < r1; r += br) {
         int64_t re = std::min(r + br, r1);
         float y0 = float(g.originY() + double(r) * g.cellHeight());
         float y1 = float(g.originY() + double(re) * g.cellHeight());
         for (int64_t c = c0; c < c1; c += bc) {
             int64_t ce = std::min(c + bc, c1);
-            float v = (br == 1 && bc == 1) ? hm.at(r, c) : aggregateBlock(hm, r, re, c, ce);
+            float v;
+            if (!aggregated) {
+                v = hm.at(r, c);
+            } else if (reuse) {
+                v = cache->blocks[block++];
+            } else {
+                v = aggregateBlock(hm, r, re, c, ce);
+                if (cache) cache->blocks.push_back(v);
+            }
             float x0 = float(g.originX() + double(c) * g.cellWidth());
             float x1 = float(g.originX() + double(ce) * g.cellWidth());
             dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x1, y1), colourOf(hm, v));
@@ -121,7 +141,8 @@ void handleInput(const Rect& plot, HeatmapView& view) {
 
 }  // namespace
 
-HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& view, float height) {
+HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& view, float height,
+                              HeatmapLodCache* cache) {
     HeatmapFrame frame;
     ImGui::PushID(id);
     if (!hm.title.empty()) ImGui::TextUnformatted(hm.title.c_str());
@@ -140,7 +161,7 @@ HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& vi
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->PushClipRect(ImVec2(plot.x, plot.y), ImVec2(plot.x + plot.w, plot.y + plot.h), true);
     dl->AddRectFilled(ImVec2(plot.x, plot.y), ImVec2(plot.x + plot.w, plot.y + plot.h), IM_COL32(235, 235, 235, 255));
-    if (hm.rows > 0 && hm.cols > 0 && hm.values.size() == size_t(hm.rows * hm.cols)) drawCells(dl, hm, frame.geometry);
+    if (hm.rows > 0 && hm.cols > 0 && hm.values.size() == size_t(hm.rows * hm.cols)) drawCells(dl, hm, frame.geometry, cache);
 
     const ImGuiIO& io = ImGui::GetIO();
     if (ImGui::IsItemHovered() || ImGui::IsItemActive())

@@ -3,6 +3,7 @@
 // block when cells are smaller than a pixel), axis ticks, a colour bar, a hover tooltip,
 // wheel zoom about the cursor, drag pan and double-click reset.
 #include <optional>
+#include <vector>
 
 #include "widgets/plots/heatmap.h"
 
@@ -18,9 +19,20 @@ struct HeatmapFrame {
     std::optional<HeatmapHover> hover;  // the cell under the mouse, if any
 };
 
+// Aggregated block values of the last frame. Passing one to drawImGuiHeatmap makes frames
+// that only move the mouse (hover) cheap on huge grids: blocks are recomputed only when the
+// data or the visible window changed.
+struct HeatmapLodCache {
+    const float* data = nullptr;
+    size_t size = 0;
+    int64_t r0 = 0, r1 = 0, c0 = 0, c1 = 0, br = 0, bc = 0;
+    std::vector<float> blocks;  // row-major over blocks
+};
+
 // Draws into the remaining content region of the current ImGui window, with the given
 // height (<= 0: all that is left). Updates `view` from mouse input.
-HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& heatmap, HeatmapView& view, float height = 0);
+HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& heatmap, HeatmapView& view, float height = 0,
+                              HeatmapLodCache* cache = nullptr);
 
 // Most rectangles one heatmap may emit per frame; beyond this, blocks grow.
 inline constexpr int64_t kMaxHeatmapRects = 160000;

@@ -63,6 +63,7 @@ void TensorInspector::clear(const QString& message) {
     values_.clear();
     stats_ = {};
     heatmap_ = {};
+    lodCache_ = {};
     histogram_ = {};
     frame_ = {};
     view_ = {};
@@ -163,6 +164,7 @@ void TensorInspector::rebuildSlice() {
         stride *= uint64_t(shape_[d]);
     }
     heatmap_ = {};
+    lodCache_ = {};
     heatmap_.rows = rows;
     heatmap_.cols = cols;
     const uint64_t n = uint64_t(rows * cols);
@@ -205,7 +207,8 @@ void TensorInspector::drawFrame() {
         ImGui::TextWrapped("%s", text ? text : message_.toUtf8().constData());
     } else {
         const float avail = ImGui::GetContentRegionAvail().y;
-        frame_ = plots::drawImGuiHeatmap("heatmap", heatmap_, view_, std::max(120.f, avail - kHistogramHeight));
+        frame_ = plots::drawImGuiHeatmap("heatmap", heatmap_, view_, std::max(120.f, avail - kHistogramHeight),
+                                        &lodCache_);
         hasFrame_ = true;
         if (!histogram_.counts.empty()) {
             ImGui::Spacing();

@@ -74,6 +74,7 @@ private:
     plots::HeatmapView view_;
     plots::Histogram histogram_;
     plots::HeatmapFrame frame_;
+    plots::HeatmapLodCache lodCache_;
     bool hasFrame_ = false;
 };
 
