@@ -20,12 +20,14 @@ void applyGuiOptions(MainWindow& window, const GuiOptions& options) {
         QObject::connect(&window, &MainWindow::fileOpened, &window, [&window, options] {
             if (!options.select.isEmpty() && !window.selectTensor(options.select))
                 std::fprintf(stderr, "scalpel: --select: no tensor named %s\n", qPrintable(options.select));
-            if (options.hover)
+        });
+        if (options.hover)
+            QObject::connect(window.inspector(), &TensorInspector::tensorShown, &window, [&window, options] {
                 // Give the canvas a frame to lay the heatmap out before pointing at a cell.
                 QTimer::singleShot(400, &window, [&window, options] {
                     window.inspector()->hoverCell(options.hover->y(), options.hover->x());
                 });
-        });
+            });
     }
     for (const QString& file : options.files) window.openPath(file);
 }

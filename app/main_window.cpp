@@ -132,6 +132,7 @@ void MainWindow::openPath(const QString& path) {
 
 void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file) {
     file_ = std::move(file);
+    ++selectGeneration_;
     inspector_->clear();
     tree_->setTensorFile(*file_);
     const QString name = QFileInfo(QString::fromStdString(file_->path)).fileName();
@@ -148,7 +149,26 @@ bool MainWindow::selectTensor(const QString& name) { return tree_->selectTensor(
 
 void MainWindow::onTensorSelected(const QString& name) {
     if (!file_) return;
-    if (!inspector_->showTensor(*file_, name)) statusBar()->showMessage(inspector_->message());
+    const quint64 generation = ++selectGeneration_;
+    const TensorEntry* entry = file_->find(name.toStdString());
+    // Small tensors decode faster than a thread starts; big ones must not freeze the window.
+    if (!entry || entry->info.numel() < kAsyncDecodeElements) {
+        if (!inspector_->showTensor(*file_, name)) statusBar()->showMessage(inspector_->message());
+        return;
+    }
+    statusBar()->showMessage(tr("Loading %1…").arg(name));
+    auto prepared = std::make_shared<PreparedTensor>();
+    std::shared_ptr<const TensorFile> file = file_;  // keeps the file alive while decoding
+    QThread* worker = QThread::create([file, name, prepared] { *prepared = TensorInspector::prepare(*file, name); });
+    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
+    connect(worker, &QThread::finished, this, [this, prepared, generation, file] {
+        if (generation != selectGeneration_ || file != file_) return;  // the user moved on
+        if (inspector_->showPrepared(std::move(*prepared)))
+            statusBar()->showMessage(tr("%1 loaded").arg(inspector_->tensorName()), 3000);
+        else
+            statusBar()->showMessage(inspector_->message());
+    });
+    worker->start();
 }
 
 void MainWindow::reportError(const QString& message) {

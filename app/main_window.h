@@ -32,6 +32,8 @@ public:
     QStringList recentFiles() const;
 
     static constexpr int kMaxRecent = 10;
+    // Tensors with at least this many elements are decoded on a worker thread.
+    static constexpr uint64_t kAsyncDecodeElements = uint64_t(1) << 20;
 
 signals:
     void fileOpened(const QString& path);
@@ -54,7 +56,8 @@ private:
     QDockWidget* treeDock_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     int pendingOpens_ = 0;
-    quint64 openGeneration_ = 0;  // only the latest request may replace the shown file
+    quint64 openGeneration_ = 0;    // only the latest request may replace the shown file
+    quint64 selectGeneration_ = 0;  // likewise for the tensor being decoded
 };
 
 }  // namespace scalpel

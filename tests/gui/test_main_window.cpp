@@ -138,6 +138,37 @@ private slots:
         QCOMPARE(opened.at(1).at(0).toString(), file_);
     }
 
+    void bigTensorsDecodeOffTheGuiThread() {
+        // 1024 x 1024 float32 (at the async threshold), in memory: value = row - col.
+        auto file = std::make_shared<TensorFile>();
+        file->path = "memory";
+        file->format = "memory";
+        TensorEntry e;
+        e.info.name = "big.matrix";
+        e.info.dtype = DType::F32;
+        e.info.shape = {1024, 1024};
+        QVERIFY(e.info.numel() >= MainWindow::kAsyncDecodeElements);
+        e.load = [] {
+            std::vector<float> v(1024 * 1024);
+            for (int r = 0; r < 1024; ++r)
+                for (int c = 0; c < 1024; ++c) v[size_t(r * 1024 + c)] = float(r - c);
+            std::vector<uint8_t> bytes(v.size() * 4);
+            std::memcpy(bytes.data(), v.data(), bytes.size());
+            return bytes;
+        };
+        file->tensors.push_back(e);
+        MainWindow window;
+        window.show();
+        window.showTensorFile(file);
+        QSignalSpy shown(window.inspector(), &TensorInspector::tensorShown);
+        QVERIFY(window.selectTensor("big.matrix"));
+        QCOMPARE(shown.count(), 0);  // not decoded on the GUI thread
+        QVERIFY(shown.wait(20000));
+        QCOMPARE(shown.at(0).at(1).toBool(), true);
+        QCOMPARE(window.inspector()->heatmap().at(1000, 3), 997.f);
+        QCOMPARE(window.inspector()->stats().max, 1023.0);
+    }
+
     void recentFilesAreUniqueAndBounded() {
         MainWindow window;
         QSettings().setValue("recentFiles", QStringList());

@@ -73,21 +73,23 @@ void TensorInspector::clear(const QString& message) {
     canvas_->requestRedraw();
 }
 
-bool TensorInspector::showTensor(const TensorFile& file, const QString& name) {
+PreparedTensor TensorInspector::prepare(const TensorFile& file, const QString& name) {
+    PreparedTensor p;
+    p.name = name;
     const TensorEntry* entry = file.find(name.toStdString());
     if (!entry) {
-        clear(tr("%1: no such tensor").arg(name));
-        return false;
+        p.error = tr("%1: no such tensor").arg(name);
+        return p;
     }
-    const TensorInfo& info = entry->info;
-    if (!info.note.empty()) {
-        clear(tr("%1 cannot be shown: %2").arg(name, QString::fromStdString(info.note)));
-        return false;
+    p.info = entry->info;
+    if (!p.info.note.empty()) {
+        p.error = tr("%1 cannot be shown: %2").arg(name, QString::fromStdString(p.info.note));
+        return p;
     }
-    if (info.numel() > kMaxElements) {
-        clear(tr("%1 has %2 elements; the inspector shows tensors up to %3 elements")
-                  .arg(name).arg(info.numel()).arg(kMaxElements));
-        return false;
+    if (p.info.numel() > kMaxElements) {
+        p.error = tr("%1 has %2 elements; the inspector shows tensors up to %3 elements")
+                      .arg(name).arg(p.info.numel()).arg(kMaxElements);
+        return p;
     }
     Result<std::vector<float>> decoded = Error{file.path, "not decoded"};
     try {
@@ -96,28 +98,45 @@ bool TensorInspector::showTensor(const TensorFile& file, const QString& name) {
         decoded = Error{file.path, e.what()};
     }
     if (!decoded) {
-        clear(QString::fromStdString(decoded.error().what()));
+        p.error = QString::fromStdString(decoded.error().what());
+        return p;
+    }
+    p.values = std::move(decoded.value());
+    if (dtypeIsComplex(p.info.dtype)) {  // interleaved (re, im) -> magnitude
+        std::vector<float> mag(p.values.size() / 2);
+        for (size_t i = 0; i < mag.size(); ++i) mag[i] = std::hypot(p.values[2 * i], p.values[2 * i + 1]);
+        p.values = std::move(mag);
+    }
+    p.stats = computeStats(std::span<const float>(p.values));
+    p.histogram = plots::computeHistogram(p.values, 64);
+    return p;
+}
+
+bool TensorInspector::showTensor(const TensorFile& file, const QString& name) {
+    return showPrepared(prepare(file, name));
+}
+
+bool TensorInspector::showPrepared(PreparedTensor p) {
+    if (!p.error.isEmpty()) {
+        clear(p.error);
+        emit tensorShown(p.name, false);
         return false;
     }
     clear();
-    name_ = name;
-    shape_ = info.shape;
-    values_ = std::move(decoded.value());
-    if (dtypeIsComplex(info.dtype)) {  // interleaved (re, im) -> magnitude
-        std::vector<float> mag(values_.size() / 2);
-        for (size_t i = 0; i < mag.size(); ++i) mag[i] = std::hypot(values_[2 * i], values_[2 * i + 1]);
-        values_ = std::move(mag);
-    }
-    stats_ = computeStats(std::span<const float>(values_));
-    histogram_ = plots::computeHistogram(values_, 64);
-    const auto dt = dtypeName(info.dtype);
+    name_ = p.name;
+    shape_ = p.info.shape;
+    values_ = std::move(p.values);
+    stats_ = p.stats;
+    histogram_ = std::move(p.histogram);
+    const auto dt = dtypeName(p.info.dtype);
     header_->setText(QStringLiteral("<b>%1</b> &nbsp; %2 &nbsp; %3%4")
-                         .arg(name.toHtmlEscaped(), QString::fromUtf8(dt.data(), qsizetype(dt.size())),
-                              QString::fromStdString(info.shapeString()),
-                              dtypeIsComplex(info.dtype) ? tr(" &nbsp; (showing |z|)") : QString()));
+                         .arg(name_.toHtmlEscaped(), QString::fromUtf8(dt.data(), qsizetype(dt.size())),
+                              QString::fromStdString(p.info.shapeString()),
+                              dtypeIsComplex(p.info.dtype) ? tr(" &nbsp; (showing |z|)") : QString()));
     rebuildSlicePicker();
     rebuildSlice();
     updateStatsPanel();
+    emit tensorShown(name_, true);
     return true;
 }
 

@@ -22,6 +22,17 @@ namespace scalpel {
 
 class ImGuiCanvas;
 
+// A tensor decoded for display. Preparing touches no widget, so it may run on a worker
+// thread; showing it is cheap.
+struct PreparedTensor {
+    QString name;
+    TensorInfo info;
+    std::vector<float> values;  // whole tensor (|z| for complex)
+    TensorStats stats;
+    plots::Histogram histogram;
+    QString error;  // non-empty: why it cannot be shown
+};
+
 class TensorInspector : public QWidget {
     Q_OBJECT
 public:
@@ -30,6 +41,9 @@ public:
     // Decodes and shows tensor `name` of `file`. On failure (unreadable tensor, too large)
     // the reason is shown in place of the heatmap and returned false.
     bool showTensor(const TensorFile& file, const QString& name);
+    // The same in two steps: prepare() is thread-safe (it reads `file` only).
+    static PreparedTensor prepare(const TensorFile& file, const QString& name);
+    bool showPrepared(PreparedTensor prepared);
     void clear(const QString& message = {});
 
     // Index into leading dimension `dim` (0-based, dim < rank - 2) of the shown slice.
@@ -51,6 +65,7 @@ public:
 
 signals:
     void hoverChanged();
+    void tensorShown(const QString& name, bool ok);
 
 private:
     void rebuildSlicePicker();
