@@ -171,10 +171,13 @@ private slots:
     }
 
     void everyBadFileIsCovered() {
-        // A new bad_* file must get an expected message above.
+        // A new bad_* file must get an expected message above (bad_npz_* are valid zips
+        // with broken NPY members, covered by test_npy).
         int n = 0;
-        for (const auto& e : std::filesystem::directory_iterator(corpusDir()))
-            if (e.path().filename().string().starts_with("bad_")) ++n;
+        for (const auto& e : std::filesystem::directory_iterator(corpusDir())) {
+            std::string f = e.path().filename().string();
+            if (f.starts_with("bad_") && !f.starts_with("bad_npz_")) ++n;
+        }
         QCOMPARE(n, 11);
     }
 

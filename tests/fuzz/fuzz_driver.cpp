@@ -2,6 +2,7 @@
 // folders to LLVMFuzzerTestOneInput, then `--iterations N` deterministic mutations of
 // them (bit flips, truncations, byte insertions, overwrites with boundary integers).
 // A crash, hang or sanitizer report fails the CTest smoke test.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
