@@ -92,6 +92,28 @@ private slots:
         QCOMPARE(window.recentFiles().value(0), QFileInfo(file_).absoluteFilePath());
     }
 
+    void realNpyFixtureFromCommandLine() {
+        // Written by numpy (tests/fixtures/gen_npy.py): big-endian float64, Fortran order,
+        // shape [2, 3, 2] = [[[inf, -inf], [DBL_MAX, DBL_MIN], [-2.75, -1.375]],
+        //                    [[0, 1.375], [2.75, 4.125], [5.5, 6.875]]].
+        const QString path = SCALPEL_SOURCE_DIR "/tests/fixtures/npy/fortran_3d_be_f8.npy";
+        MainWindow window;
+        window.show();
+        QSignalSpy shown(window.inspector(), &TensorInspector::tensorShown);
+        applyGuiOptions(window, parseGuiOptions({path, "--select", "fortran_3d_be_f8"}));
+        QVERIFY(shown.wait(10000));
+        TensorInspector* in = window.inspector();
+        QCOMPARE(in->heatmap().rows, 3);
+        QCOMPARE(in->heatmap().cols, 2);
+        QCOMPARE(in->heatmap().at(2, 0), -2.75f);
+        in->setSliceIndex(0, 1);
+        QCOMPARE(in->heatmap().at(2, 1), 6.875f);
+        // Statistics are taken in float64: DBL_MAX stays finite, only the two infinities count.
+        QCOMPARE(in->stats().infCount, uint64_t(2));
+        QCOMPARE(in->stats().max, 1.7976931348623157e308);
+        QCOMPARE(in->stats().min, -2.75);
+    }
+
     void errorsAreReportedNotThrown() {
         MainWindow window;
         window.show();

@@ -91,23 +91,43 @@ PreparedTensor TensorInspector::prepare(const TensorFile& file, const QString& n
                       .arg(name).arg(p.info.numel()).arg(kMaxElements);
         return p;
     }
-    Result<std::vector<float>> decoded = Error{file.path, "not decoded"};
+    // Types wider than float32 are decoded in float64 so the statistics stay exact (a
+    // float64 maximum of 1e300 must not be reported as Inf); the heatmap shows float32.
+    const DType dt = p.info.dtype;
+    const bool wide = dt == DType::F64 || dt == DType::I64 || dt == DType::U64 || dt == DType::C128;
+    const bool complex = dtypeIsComplex(dt);
     try {
-        decoded = file.toFloat(*entry);
+        if (wide) {
+            Result<std::vector<double>> d = file.toDouble(*entry);
+            if (!d) {
+                p.error = QString::fromStdString(d.error().what());
+                return p;
+            }
+            std::vector<double>& v = d.value();
+            if (complex) {  // interleaved (re, im) -> magnitude
+                for (size_t i = 0; i < v.size() / 2; ++i) v[i] = std::hypot(v[2 * i], v[2 * i + 1]);
+                v.resize(v.size() / 2);
+            }
+            p.stats = computeStats(std::span<const double>(v));
+            p.values.assign(v.begin(), v.end());
+        } else {
+            Result<std::vector<float>> f = file.toFloat(*entry);
+            if (!f) {
+                p.error = QString::fromStdString(f.error().what());
+                return p;
+            }
+            p.values = std::move(f.value());
+            if (complex) {
+                for (size_t i = 0; i < p.values.size() / 2; ++i)
+                    p.values[i] = std::hypot(p.values[2 * i], p.values[2 * i + 1]);
+                p.values.resize(p.values.size() / 2);
+            }
+            p.stats = computeStats(std::span<const float>(p.values));
+        }
     } catch (const std::exception& e) {  // a reader bug must not take the GUI down
-        decoded = Error{file.path, e.what()};
-    }
-    if (!decoded) {
-        p.error = QString::fromStdString(decoded.error().what());
+        p.error = QString::fromStdString(file.path) + ": " + QString::fromUtf8(e.what());
         return p;
     }
-    p.values = std::move(decoded.value());
-    if (dtypeIsComplex(p.info.dtype)) {  // interleaved (re, im) -> magnitude
-        std::vector<float> mag(p.values.size() / 2);
-        for (size_t i = 0; i < mag.size(); ++i) mag[i] = std::hypot(p.values[2 * i], p.values[2 * i + 1]);
-        p.values = std::move(mag);
-    }
-    p.stats = computeStats(std::span<const float>(p.values));
     p.histogram = plots::computeHistogram(p.values, 64);
     return p;
 }
