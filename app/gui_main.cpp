@@ -1,0 +1,56 @@
+// Starts the Qt workbench: `scalpel [FILE...]`.
+#include "app/gui_main.h"
+
+#include <QApplication>
+#include <QScreen>
+#include <QTimer>
+#include <cstdio>
+
+#include "app/gui_options.h"
+#include "app/main_window.h"
+#include "widgets/canvas/imgui_canvas.h"
+#include "widgets/views/tensor_inspector.h"
+
+namespace scalpel {
+
+void applyGuiOptions(MainWindow& window, const GuiOptions& options) {
+    if (!options.select.isEmpty() || options.hover) {
+        // Screenshot/demo mode: fill the screen so a capture shows just the window.
+        window.setGeometry(window.screen()->availableGeometry());
+        QObject::connect(&window, &MainWindow::fileOpened, &window, [&window, options] {
+            if (!options.select.isEmpty() && !window.selectTensor(options.select))
+                std::fprintf(stderr, "scalpel: --select: no tensor named %s\n", qPrintable(options.select));
+        });
+        if (options.hover)
+            QObject::connect(window.inspector(), &TensorInspector::tensorShown, &window, [&window, options] {
+                // Give the canvas a frame to lay the heatmap out before pointing at a cell.
+                QTimer::singleShot(400, &window, [&window, options] {
+                    window.inspector()->hoverCell(options.hover->y(), options.hover->x());
+                });
+            });
+    }
+    for (const QString& file : options.files) window.openPath(file);
+}
+
+int runGui(int argc, char** argv) {
+    // Both must be set before the QApplication exists.
+    ImGuiCanvas::setDefaultSurfaceFormat();
+    QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("Scalpel");
+    QApplication::setApplicationName("scalpel");
+    QApplication::setApplicationVersion(SCALPEL_VERSION);
+
+    const GuiOptions options = parseGuiOptions(QApplication::arguments().mid(1));
+    if (!options.error.isEmpty()) {
+        std::fprintf(stderr, "scalpel: %s\n", qPrintable(options.error));
+        return 2;
+    }
+
+    MainWindow window;
+    window.show();
+    applyGuiOptions(window, options);
+    return app.exec();
+}
+
+}  // namespace scalpel

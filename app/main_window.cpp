@@ -1,0 +1,195 @@
+#include "app/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QThread>
+#include <optional>
+
+#include "widgets/views/tensor_inspector.h"
+#include "widgets/views/tensor_tree.h"
+
+namespace scalpel {
+namespace {
+const char* kRecentKey = "recentFiles";
+}
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setWindowTitle(tr("Scalpel"));
+    setAcceptDrops(true);
+    resize(1400, 900);
+
+    inspector_ = new TensorInspector(this);
+    setCentralWidget(inspector_);
+
+    tree_ = new TensorTree(this);
+    treeDock_ = new QDockWidget(tr("Tensors"), this);
+    treeDock_->setObjectName("tensorTreeDock");
+    treeDock_->setWidget(tree_);
+    addDockWidget(Qt::LeftDockWidgetArea, treeDock_);
+    resizeDocks({treeDock_}, {460}, Qt::Horizontal);
+    connect(tree_, &TensorTree::tensorSelected, this, &MainWindow::onTensorSelected);
+
+    buildMenus();
+    statusBar()->showMessage(tr("Open a checkpoint or tensor file (File > Open, or drop it here)"));
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open File…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open tensor file"), QString(),
+            tr("Tensor files (*.safetensors *.bin *.pt *.pth *.ckpt *.npy *.npz *.h5 *.hdf5 *.keras *.gguf *.json);;"
+               "All files (*)"));
+        if (!path.isEmpty()) openPath(path);
+    });
+    open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("Open &Folder…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open checkpoint folder"));
+        if (!dir.isEmpty()) openPath(dir);
+    });
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(treeDock_->toggleViewAction());
+}
+
+QStringList MainWindow::recentFiles() const { return QSettings().value(kRecentKey).toStringList(); }
+
+void MainWindow::addRecent(const QString& path) {
+    QStringList list = recentFiles();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    list.removeAll(absolute);
+    list.prepend(absolute);
+    while (list.size() > kMaxRecent) list.removeLast();
+    QSettings().setValue(kRecentKey, list);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList list = recentFiles();
+    for (const QString& path : list)
+        recentMenu_->addAction(QFileInfo(path).fileName() + QStringLiteral("  —  ") + path, this,
+                               [this, path] { openPath(path); });
+    if (!list.isEmpty()) {
+        recentMenu_->addSeparator();
+        recentMenu_->addAction(tr("Clear List"), this, [this] {
+            QSettings().remove(kRecentKey);
+            rebuildRecentMenu();
+        });
+    }
+    recentMenu_->setEnabled(!list.isEmpty());
+}
+
+void MainWindow::openPath(const QString& path) {
+    statusBar()->showMessage(tr("Opening %1…").arg(path));
+    QApplication::setOverrideCursor(Qt::BusyCursor);
+    ++pendingOpens_;
+    const quint64 generation = ++openGeneration_;
+    // The worker fills `result`; the GUI thread reads it once the thread has finished.
+    auto result = std::make_shared<std::optional<Result<TensorFile>>>();
+    const std::string file = path.toStdString();
+    QThread* worker = QThread::create([file, result] {
+        try {
+            *result = openTensorFile(file);
+        } catch (const std::exception& e) {  // readers should not throw, but never crash the GUI
+            *result = Result<TensorFile>(Error{file, std::string("unexpected error: ") + e.what()});
+        }
+    });
+    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
+    connect(worker, &QThread::finished, this, [this, path, result, generation] {
+        --pendingOpens_;
+        QApplication::restoreOverrideCursor();
+        if (generation != openGeneration_) return;  // a later open superseded this one
+        if (!result->has_value() || !result->value().ok()) {
+            reportError(result->has_value() ? QString::fromStdString(result->value().error().what())
+                                            : tr("%1: opening failed").arg(path));
+            return;
+        }
+        auto opened = std::make_shared<const TensorFile>(std::move(result->value().value()));
+        showTensorFile(opened);
+        addRecent(path);
+        emit fileOpened(path);
+    });
+    worker->start();
+}
+
+void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file) {
+    file_ = std::move(file);
+    ++selectGeneration_;
+    inspector_->clear();
+    tree_->setTensorFile(*file_);
+    const QString name = QFileInfo(QString::fromStdString(file_->path)).fileName();
+    setWindowTitle(tr("%1 — Scalpel").arg(name.isEmpty() ? QString::fromStdString(file_->path) : name));
+    QString message = tr("%1: %2, %n tensor(s)", nullptr, int(file_->tensors.size()))
+                          .arg(QString::fromStdString(file_->path), QString::fromStdString(file_->format));
+    if (!file_->warnings.empty())
+        message += tr(" — %n warning(s): ", nullptr, int(file_->warnings.size())) +
+                   QString::fromStdString(file_->warnings.front());
+    statusBar()->showMessage(message);
+}
+
+bool MainWindow::selectTensor(const QString& name) { return tree_->selectTensor(name); }
+
+void MainWindow::onTensorSelected(const QString& name) {
+    if (!file_) return;
+    const quint64 generation = ++selectGeneration_;
+    const TensorEntry* entry = file_->find(name.toStdString());
+    // Small tensors decode faster than a thread starts; big ones must not freeze the window.
+    if (!entry || entry->info.numel() < kAsyncDecodeElements) {
+        if (!inspector_->showTensor(*file_, name)) statusBar()->showMessage(inspector_->message());
+        return;
+    }
+    statusBar()->showMessage(tr("Loading %1…").arg(name));
+    auto prepared = std::make_shared<PreparedTensor>();
+    std::shared_ptr<const TensorFile> file = file_;  // keeps the file alive while decoding
+    QThread* worker = QThread::create([file, name, prepared] { *prepared = TensorInspector::prepare(*file, name); });
+    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
+    connect(worker, &QThread::finished, this, [this, prepared, generation, file] {
+        if (generation != selectGeneration_ || file != file_) return;  // the user moved on
+        if (inspector_->showPrepared(std::move(*prepared)))
+            statusBar()->showMessage(tr("%1 loaded").arg(inspector_->tensorName()), 3000);
+        else
+            statusBar()->showMessage(inspector_->message());
+    });
+    worker->start();
+}
+
+void MainWindow::reportError(const QString& message) {
+    statusBar()->showMessage(message);
+    // Window-modal and non-blocking: the event loop (and tests) keep running.
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Cannot open"), message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    emit openFailed(message);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (e->mimeData()->hasUrls()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    for (const QUrl& url : e->mimeData()->urls())
+        if (url.isLocalFile()) {
+            openPath(url.toLocalFile());  // one document at a time: the last dropped wins
+        }
+    e->acceptProposedAction();
+}
+
+}  // namespace scalpel

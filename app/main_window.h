@@ -1,0 +1,63 @@
+#pragma once
+// The workbench window: File menu (open file/folder, recent files), drag and drop, the
+// tensor tree dock and the tensor inspector. Files open on a worker thread.
+#include <QMainWindow>
+#include <memory>
+
+#include "data/tensor_file.h"
+
+class QMenu;
+class QDockWidget;
+
+namespace scalpel {
+
+class TensorTree;
+class TensorInspector;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a file or checkpoint folder off the GUI thread; fileOpened or openFailed follows.
+    void openPath(const QString& path);
+    // Shows an already opened (or in-memory) file.
+    void showTensorFile(std::shared_ptr<const TensorFile> file);
+    bool selectTensor(const QString& name);
+
+    const TensorFile* currentFile() const { return file_.get(); }
+    TensorTree* tree() const { return tree_; }
+    TensorInspector* inspector() const { return inspector_; }
+    QStringList recentFiles() const;
+
+    static constexpr int kMaxRecent = 10;
+    // Tensors with at least this many elements are decoded on a worker thread.
+    static constexpr uint64_t kAsyncDecodeElements = uint64_t(1) << 20;
+
+signals:
+    void fileOpened(const QString& path);
+    void openFailed(const QString& message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
+
+private:
+    void buildMenus();
+    void rebuildRecentMenu();
+    void addRecent(const QString& path);
+    void reportError(const QString& message);
+    void onTensorSelected(const QString& name);
+
+    std::shared_ptr<const TensorFile> file_;
+    TensorTree* tree_ = nullptr;
+    TensorInspector* inspector_ = nullptr;
+    QDockWidget* treeDock_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    int pendingOpens_ = 0;
+    quint64 openGeneration_ = 0;    // only the latest request may replace the shown file
+    quint64 selectGeneration_ = 0;  // likewise for the tensor being decoded
+};
+
+}  // namespace scalpel
