@@ -39,7 +39,7 @@ int runGui(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName("Scalpel");
     QApplication::setApplicationName("scalpel");
-    QApplication::setApplicationVersion(SCALPEL_VERSION);
+    QApplication::setApplicationVersion(SCALPEL_VERSION_STRING);
 
     const GuiOptions options = parseGuiOptions(QApplication::arguments().mid(1));
     if (!options.error.isEmpty()) {

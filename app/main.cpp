@@ -1,6 +1,7 @@
 // scalpel: `scalpel <command> ...` runs headless; otherwise the workbench opens.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,20 @@ bool hasDisplay() {
 }  // namespace
 #endif
 
+namespace {
+// `scalpel frobnicate`: a bare word that is not a file is a mistyped command (exit 2), not a
+// file to open.
+bool looksLikeMistypedCommand(const std::string& word) {
+    std::error_code ec;
+    return !word.empty() && word.find_first_of("/.") == std::string::npos && word[0] != '-' &&
+           !std::filesystem::exists(word, ec);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && scalpel::cli::isSubcommand(args[0])) return scalpel::cli::run(args);
+    if (!args.empty() && (scalpel::cli::isSubcommand(args[0]) || looksLikeMistypedCommand(args[0])))
+        return scalpel::cli::run(args);
 #ifdef SCALPEL_GUI
     if (hasDisplay()) return scalpel::runGui(argc, argv);
     std::fprintf(stderr, "scalpel: no display found (DISPLAY/WAYLAND_DISPLAY unset); running headless.\n");

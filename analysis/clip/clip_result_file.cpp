@@ -67,24 +67,24 @@ std::optional<Error> writeClipResult(const std::string& path, const Decompositio
     summary["inputs"] = {{"embeddings", info.embeddingsPath}, {"text_key", info.textKey}, {"image_key", info.imageKey},
                          {"omega", info.omegaSource}};
     for (auto err : {w.setAttribute("summary", summary.dump()), w.setAttribute("embeddings", info.embeddingsPath),
-                     writeVector(w, "/clip/spectrum_schur", d.spectrumSchur),
-                     writeVector(w, "/clip/spectrum_text", d.spectrumText),
-                     writeVector(w, "/clip/spectrum_image", d.spectrumImage),
-                     writeVector(w, "/clip/spectrum_text_cov", d.spectrumTextCov)})
+                     writeVector(w, "/results/spectrum_schur", d.spectrumSchur),
+                     writeVector(w, "/results/spectrum_text", d.spectrumText),
+                     writeVector(w, "/results/spectrum_image", d.spectrumImage),
+                     writeVector(w, "/results/spectrum_text_cov", d.spectrumTextCov)})
         if (err) return err;
     if (d.omega.size() > 0)
-        if (auto err = writeMatrix(w, "/clip/omega", d.omega)) return err;
+        if (auto err = writeMatrix(w, "/results/omega", d.omega)) return err;
     Eigen::VectorXd sizes(static_cast<Eigen::Index>(d.groups.size())), traces(sizes.size());
     for (size_t i = 0; i < d.groups.size(); ++i) {
         sizes(static_cast<Eigen::Index>(i)) = d.groups[i].size;
         traces(static_cast<Eigen::Index>(i)) = d.groups[i].withinTrace;
     }
-    if (auto err = writeVector(w, "/clip/groups/size", sizes)) return err;
-    if (auto err = writeVector(w, "/clip/groups/within_trace", traces)) return err;
+    if (auto err = writeVector(w, "/results/groups/size", sizes)) return err;
+    if (auto err = writeVector(w, "/results/groups/within_trace", traces)) return err;
     if (nul) {
-        for (auto err : {writeMatrix(w, "/nullification/corrected", nul->corrected), writeMatrix(w, "/nullification/map", nul->map),
-                         writeVector(w, "/nullification/cosine_before", nul->cosineBefore),
-                         writeVector(w, "/nullification/cosine_after", nul->cosineAfter)})
+        for (auto err : {writeMatrix(w, "/results/nullification/corrected", nul->corrected), writeMatrix(w, "/results/nullification/map", nul->map),
+                         writeVector(w, "/results/nullification/cosine_before", nul->cosineBefore),
+                         writeVector(w, "/results/nullification/cosine_after", nul->cosineAfter)})
             if (err) return err;
     }
     return w.close();
