@@ -107,6 +107,15 @@ std::string readValue(Cursor& c, uint32_t type, const std::string& key, int dept
                 fail("key '" + key + "': array at offset " + std::to_string(at) + " claims " + std::to_string(n) + " " +
                      valueTypeName(et) + " elements, more than the " + std::to_string(c.left()) + " bytes left can hold");
             bool inline_ = n <= kInlineArrayValues && et != STRING && et != ARRAY;
+            if (!inline_ && et != STRING && et != ARRAY) {
+                // Fixed-size elements that are only summarised: skip them in one step
+                // (checking bools), instead of formatting millions of numbers.
+                auto span = c.take(n * minValueSize(et), "array data");
+                if (et == BOOL)
+                    for (uint8_t b : span)
+                        if (b > 1) fail("key '" + key + "': bool array element is " + std::to_string(b) + ", expected 0 or 1");
+                return "[array of " + std::to_string(n) + " " + valueTypeName(et) + "]";
+            }
             std::string shown = "[";
             for (uint64_t i = 0; i < n; ++i) {
                 std::string v = readValue(c, et, key, depth + 1);
@@ -232,14 +241,14 @@ TensorFile parseGguf(std::shared_ptr<const MappedFile> file) {
     TensorFile out;
     out.path = file->path();
     out.format = "gguf";
-    out.metadata["gguf.version"] = std::to_string(version);
     uint64_t alignment = 32;
+    std::set<std::string> seenKeys;
     for (uint64_t i = 0; i < kvCount; ++i) {
         uint64_t at = c.pos();
         std::string key = c.str("metadata key");
         uint32_t type = c.get<uint32_t>("metadata value type");
         if (type > F64) fail("key '" + key + "' at offset " + std::to_string(at) + " has unknown value type " + std::to_string(type));
-        if (out.metadata.count(key)) fail("key '" + key + "' at offset " + std::to_string(at) + " appears twice");
+        if (!seenKeys.insert(key).second) fail("key '" + key + "' at offset " + std::to_string(at) + " appears twice");
         if (key == "general.alignment") {
             if (type != U32) fail("general.alignment must be u32, found " + std::string(valueTypeName(type)));
             uint64_t vat = c.pos();
@@ -251,7 +260,8 @@ TensorFile parseGguf(std::shared_ptr<const MappedFile> file) {
         }
         out.metadata[key] = readValue(c, type, key, 0);
     }
-    if (!out.metadata.count("general.architecture")) out.warnings.push_back("general.architecture is missing");
+    if (!seenKeys.count("general.architecture")) out.warnings.push_back("general.architecture is missing");
+    out.metadata["gguf.version"] = std::to_string(version);
 
     std::vector<PendingTensor> pending;
     std::set<std::string> names;

@@ -13,7 +13,7 @@ namespace scalpel {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using Json = nlohmann::json;
 
 struct Slot {
     size_t index;  // position in TensorFile::tensors
@@ -136,14 +136,16 @@ TensorFile parseSafetensors(std::shared_ptr<const MappedFile> file) {
     if (auto bad = findInvalidUtf8(header))
         fail("JSON header is not valid UTF-8 at byte offset " + std::to_string(8 + *bad));
     if (header.empty() || header[0] != '{') fail("JSON header at offset 8 does not start with '{'");
-    Json j = parseStrictJson(header, "JSON header");
+    std::vector<std::string> order;  // tensors are listed in header order
+    Json j = parseStrictJson(header, "JSON header", &order);
     if (!j.is_object()) fail("JSON header is not an object");
 
     TensorFile out;
     out.path = file->path();
     out.format = "safetensors";
     std::vector<Slot> slots;
-    for (const auto& [name, entry] : j.items()) {
+    for (const std::string& name : order) {
+        const Json& entry = j.at(name);
         if (name == "__metadata__") {
             readMetadata(entry, out);
             continue;

@@ -1,7 +1,8 @@
 // Sharded checkpoints (formats.md §1, "Sharding"): model.safetensors.index.json or
 // pytorch_model.bin.index.json = {"metadata": {...}, "weight_map": {tensor: shard file}}.
 // Each shard's header is parsed when the index is opened (the tensor list needs dtypes and
-// shapes); tensor bytes stay mapped and are read only when a tensor is loaded.
+// shapes); tensor bytes stay mapped and are read only when a tensor is loaded. Tensors are
+// listed in weight_map key order (sorted by name, as Hugging Face writes it anyway).
 #include <filesystem>
 #include <map>
 #include <set>
@@ -14,7 +15,7 @@ namespace scalpel {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using Json = nlohmann::json;
 namespace fs = std::filesystem;
 
 // Shard names come from an untrusted file: keep them inside the index's folder.

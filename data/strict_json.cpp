@@ -35,34 +35,58 @@ std::optional<size_t> findInvalidUtf8(std::span<const uint8_t> b) {
     return std::nullopt;
 }
 
-nlohmann::ordered_json parseStrictJson(std::span<const uint8_t> bytes, const std::string& what) {
-    using Json = nlohmann::ordered_json;
-    // One key set per open object (arrays need none: keys only occur directly in objects).
-    std::vector<std::set<std::string>> open;
+namespace {
+
+// SAX pass that builds nothing: records duplicate keys and the top-level key order. (The DOM
+// parser's callback mode cannot be used: it rescans the parent after every nested object,
+// which is quadratic in the number of tensors.)
+struct KeyChecker : nlohmann::json_sax<nlohmann::json> {
+    std::vector<std::set<std::string>> open;  // key sets of the objects being parsed
+    std::vector<std::string>* topLevelKeys = nullptr;
     std::string duplicate;
-    Json::parser_callback_t cb = [&](int, Json::parse_event_t ev, Json& parsed) {
-        switch (ev) {
-            case Json::parse_event_t::object_start: open.emplace_back(); break;
-            case Json::parse_event_t::object_end:
-                if (!open.empty()) open.pop_back();
-                break;
-            case Json::parse_event_t::key:
-                if (!open.empty() && parsed.is_string() &&
-                    !open.back().insert(parsed.get<std::string>()).second && duplicate.empty())
-                    duplicate = parsed.get<std::string>();
-                break;
-            default: break;
-        }
+    std::string error;
+
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override {
+        open.emplace_back();
         return true;
-    };
-    Json j;
+    }
+    bool key(string_t& k) override {
+        if (!open.back().insert(k).second && duplicate.empty()) duplicate = k;
+        if (open.size() == 1 && topLevelKeys) topLevelKeys->push_back(k);
+        return true;
+    }
+    bool end_object() override {
+        open.pop_back();
+        return true;
+    }
+    bool start_array(std::size_t) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+        error = e.what();
+        return false;
+    }
+};
+
+}  // namespace
+
+nlohmann::json parseStrictJson(std::span<const uint8_t> bytes, const std::string& what,
+                               std::vector<std::string>* topLevelKeys) {
+    KeyChecker checker;
+    checker.topLevelKeys = topLevelKeys;
+    if (!nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &checker)) fail(what + " is not valid JSON: " + checker.error);
+    if (!checker.duplicate.empty()) fail(what + " has the key '" + checker.duplicate + "' twice");
     try {
-        j = Json::parse(bytes.begin(), bytes.end(), cb, /*allow_exceptions=*/true);
-    } catch (const Json::exception& e) {
+        return nlohmann::json::parse(bytes.begin(), bytes.end());
+    } catch (const nlohmann::json::exception& e) {
         fail(what + " is not valid JSON: " + e.what());
     }
-    if (!duplicate.empty()) fail(what + " has the key '" + duplicate + "' twice");
-    return j;
 }
 
 }  // namespace scalpel

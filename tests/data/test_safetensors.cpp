@@ -120,6 +120,24 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(FormatError, parseSafetensors(MappedFile::fromBytes("mem", bytes)));
     }
 
+    void manyTensorsParseQuickly() {
+        // 100k empty tensors: a quadratic key insertion would take minutes here.
+        std::string header = "{";
+        const int n = 100000;
+        for (int i = 0; i < n; ++i)
+            header += (i ? ",\"t" : "\"t") + std::to_string(i) + "\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}";
+        header += "}";
+        std::string bytes(8, '\0');
+        uint64_t len = header.size();
+        for (int i = 0; i < 8; ++i) bytes[size_t(i)] = char((len >> (8 * i)) & 0xff);
+        QElapsedTimer timer;
+        timer.start();
+        auto tf = parseSafetensors(MappedFile::fromBytes("mem", bytes + header));
+        QCOMPARE(int(tf.tensors.size()), n);
+        QCOMPARE(tf.tensors[12345].info.name, std::string("t12345"));  // header order kept
+        QVERIFY2(timer.elapsed() < 20000, qPrintable(QString::number(timer.elapsed())));
+    }
+
     void shardedIndex() {
         auto r = readSafetensorsIndex(kFix + "sharded/model.safetensors.index.json");
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().what().c_str());
