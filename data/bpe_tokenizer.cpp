@@ -81,7 +81,9 @@ void mergeWord(const BpeTokenizer::Impl& m, std::vector<int32_t>& sym) {
 void BpeTokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int32_t>& ids) const {
     std::string prefixed;
     if (addPrefixSpace && !text.empty() && text.front() != ' ') {
-        prefixed = " " + std::string(text);
+        // reserve+append rather than " " + string: avoids GCC 12's false -Wrestrict (PR 105651).
+        prefixed.reserve(text.size() + 1);
+        prefixed.append(1, ' ').append(text);
         text = prefixed;
     }
     std::vector<int32_t> sym;

@@ -173,7 +173,7 @@ std::vector<std::vector<Index>> promptGroups(const MatrixXd& T, const std::vecto
         groups.push_back(rows);
     }
     for (auto& [row, rows] : byRow) {
-        labels.push_back("#" + std::to_string(rows.front()));
+        labels.push_back(std::string(1, '#').append(std::to_string(rows.front())));  // not "#" + ...: GCC 12 -Wrestrict false positive
         groups.push_back(rows);
     }
     return groups;
