@@ -2,6 +2,7 @@
 // number of clipSummaryJson, parameters and provenance, the figures of the view as SVG and
 // CSV files of spectra, prompt groups, the sigma sweep and nullification cosines.
 #include <QDateTime>
+#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>

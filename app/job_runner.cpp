@@ -6,6 +6,7 @@
 #include <QPushButton>
 #include <QStatusBar>
 #include <QThread>
+#include <algorithm>
 #include <cmath>
 #include <optional>
 

@@ -131,18 +131,26 @@ Rect drawFrame(DrawSurface& s, const Rect& outer, const FigureText& text, const 
         s.text(outer.x + outer.w / 2, y, elide(s, text.title, outer.w), kAxisColour, HAlign::Center);
         y += lh + 4;
     }
-    // Legend right-aligned on the y label's row, swatch + label per entry.
+    // Legend right-aligned in rows (wrapping when wide); the y label starts the first row.
+    const float yLabelW = text.yLabel.empty() ? 0 : std::min(s.textWidth(text.yLabel) + 16, outer.w * 0.4f);
     float x = outer.x + outer.w - 4;
+    float rowLeft = outer.x + yLabelW;
+    float rowY = y;
     for (auto it = legend.rbegin(); it != legend.rend(); ++it) {
-        const float w = s.textWidth(it->label);
-        x -= w;
-        s.text(x, y, it->label, kAxisColour);
+        const float w = s.textWidth(it->label) + 28;
+        if (x - w < rowLeft && x < outer.x + outer.w - 4) {  // next row
+            rowY += lh + 2;
+            x = outer.x + outer.w - 4;
+            rowLeft = outer.x;
+        }
+        x -= w - 28;
+        s.text(x, rowY, it->label, kAxisColour);
         x -= 16;
-        s.line(x, y + lh / 2, x + 12, y + lh / 2, it->colour, 3);
+        s.line(x, rowY + lh / 2, x + 12, rowY + lh / 2, it->colour, 3);
         x -= 12;
     }
-    if (!text.yLabel.empty()) s.text(outer.x + 2, y, elide(s, text.yLabel, std::max(10.f, x - outer.x - 4)), kAxisColour);
-    y += lh + 6;
+    if (!text.yLabel.empty()) s.text(outer.x + 2, y, elide(s, text.yLabel, std::max(10.f, yLabelW - 8)), kAxisColour);
+    y = rowY + lh + 6;
     const float bottom = (text.xLabel.empty() ? 0 : lh + 2) + lh + 8;
     Rect plot{outer.x + leftMargin, y, std::max(1.f, outer.w - leftMargin - 12), std::max(1.f, outer.y + outer.h - bottom - y)};
     if (!text.xLabel.empty())

@@ -3,6 +3,7 @@
 #include <QBuffer>
 #include <QPainter>
 #include <QSvgGenerator>
+#include <type_traits>
 
 #include "widgets/plots/painter_surface.h"
 

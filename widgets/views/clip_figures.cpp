@@ -1,6 +1,7 @@
 #include "widgets/views/clip_figures.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 
@@ -9,12 +10,14 @@ namespace {
 
 using namespace plots;
 
-LineSeries spectrumSeries(const std::string& name, const Eigen::VectorXd& v) {
+// Eigenvalues far below the clamp are numerical zeros; they are left out (NaN) so that they
+// do not stretch the log axis over meaningless decades.
+LineSeries spectrumSeries(const std::string& name, const Eigen::VectorXd& v, double floor) {
     LineSeries s;
     s.name = name;
     for (Eigen::Index i = 0; i < v.size(); ++i) {
         s.x.push_back(double(i + 1));
-        s.y.push_back(v(i));
+        s.y.push_back(v(i) >= floor ? v(i) : NAN);
     }
     return s;
 }
@@ -58,9 +61,11 @@ ClipFigures buildClipFigures(const ClipAnalysis& a) {
 
     F.spectra.text = {"Eigenvalue spectra", "index (descending)", "eigenvalue"};
     F.spectra.logY = true;
-    F.spectra.series = {spectrumSeries("C_II (all images)", d.spectrumImage),
-                        spectrumSeries("Λ_{I,T} (text-explained)", d.spectrumText),
-                        spectrumSeries("Λ_{I|T} (Schur)", d.spectrumSchur)};
+    const double floor = a.options.clamp * 0.1;
+    F.spectra.series = {spectrumSeries("C_II (images)", d.spectrumImage, floor),
+                        spectrumSeries("Λ_I,T (text-explained)", d.spectrumText, floor),
+                        spectrumSeries("Λ_I|T (Schur)", d.spectrumSchur, floor),
+                        spectrumSeries("C_TT (text)", d.spectrumTextCov, floor)};
     F.spectra.refLines.push_back({a.options.clamp, "clamp " + formatNumber(a.options.clamp), false});
     if (d.spectrumTextCov.size() > 0 && d.spectrumTextCov.maxCoeff() > 0)
         F.spectra.refLines.push_back(
@@ -69,8 +74,8 @@ ClipFigures buildClipFigures(const ClipAnalysis& a) {
     F.decomposition.text = {"Decomposition of the image covariance", "trace", ""};
     F.decomposition.bars = {
         {"Tr C_II (all)", d.traceImage, 0, "total image diversity"},
-        {"Tr Λ_{I,T} (text)", d.traceText, 1, "explained by the prompts; text score " + formatNumber(d.textScore)},
-        {"Tr Λ_{I|T} (Schur)", d.traceSchur, 2, "not explained by the prompts; SCE " + formatNumber(d.sce)},
+        {"Tr Λ_I,T (text)", d.traceText, 1, "explained by the prompts; text score " + formatNumber(d.textScore)},
+        {"Tr Λ_I|T (Schur)", d.traceSchur, 2, "not explained by the prompts; SCE " + formatNumber(d.sce)},
     };
 
     F.sweep.text = {"SCE as σ varies", "σ (log scale)", "SCE"};
