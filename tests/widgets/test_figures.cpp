@@ -3,6 +3,7 @@
 // force, and the QPainter path: SVG is well-formed XML holding the series, PNG pixels land
 // where the layout says.
 #include <QtTest>
+#include <QPainter>
 #include <QXmlStreamReader>
 #include <cmath>
 #include <random>
@@ -37,10 +38,11 @@ private slots:
         Axis z = fitAxis(2, 10, false, true);
         QCOMPARE(z.lo, 0.0);
         QVERIFY(std::fabs(z.hi - 10.5) < 1e-12);  // 5% of the span above
-        Axis lin = fitAxis(0, 1, false);
-        const auto t = axisTicks(lin, 5);  // 1-2-5 steps: 0.2
+        const auto t = axisTicks(Axis{0, 1, false}, 5);  // smallest 1-2-5 step >= 1/5: 0.2
         QCOMPARE(int(t.size()), 6);
         QVERIFY(std::fabs(t[1] - 0.2) < 1e-12);
+        // With the 5% padding of fitAxis the span is 1.1: 0.22 per tick rounds up to 0.5.
+        QCOMPARE(int(axisTicks(fitAxis(0, 1, false), 5).size()), 3);
     }
 
     void barLayout() {
