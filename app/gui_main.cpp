@@ -38,6 +38,11 @@ void applyGuiOptions(MainWindow& window, const GuiOptions& options) {
         ClipJobRequest request;
         request.path = options.clip.toStdString();
         window.runClip(request);
+        if (!options.reportDir.isEmpty())
+            QObject::connect(&window, &MainWindow::clipShown, &window, [&window, options] {
+                const bool ok = window.exportClipReportTo(options.reportDir);
+                QCoreApplication::exit(ok ? 0 : 1);
+            });
         if (options.hoverPoint)
             QObject::connect(&window, &MainWindow::clipShown, &window, [&window, options] {
                 // Let the canvas lay the scatters out before pointing at a row.

@@ -8,7 +8,7 @@ GuiOptions parseGuiOptions(const QStringList& arguments) {
         const QString& a = arguments[i];
         const bool hasValue = i + 1 < arguments.size();
         if (a == QLatin1String("--select") || a == QLatin1String("--hover") || a == QLatin1String("--clip") ||
-            a == QLatin1String("--hover-point")) {
+            a == QLatin1String("--hover-point") || a == QLatin1String("--report-dir")) {
             if (!hasValue) {
                 options.error = a + QLatin1String(" needs a value");
                 return options;
@@ -16,6 +16,10 @@ GuiOptions parseGuiOptions(const QStringList& arguments) {
             const QString value = arguments[++i];
             if (a == QLatin1String("--clip")) {
                 options.clip = value;
+                continue;
+            }
+            if (a == QLatin1String("--report-dir")) {
+                options.reportDir = value;
                 continue;
             }
             if (a == QLatin1String("--hover-point")) {

@@ -47,7 +47,7 @@ private slots:
 
     void barLayout() {
         BarFigure f;
-        f.bars = {{"a", 1}, {"b", 4}, {"c", 2}, {"d", 0}};
+        f.bars = {{"a", 1, 0, ""}, {"b", 4, 0, ""}, {"c", 2, 0, ""}, {"d", 0, 0, ""}};
         const Rect plot{100, 50, 400, 200};
         const BarLayout L = layoutBars(f, plot);
         QCOMPARE(L.x.lo, 0.0);

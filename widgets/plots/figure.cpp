@@ -118,7 +118,7 @@ std::string elide(DrawSurface& s, const std::string& text, float width) {
 
 float yTickWidth(DrawSurface& s, const Axis& axis, const Rect& outer) {
     float w = 0;
-    for (double t : axisTicks(axis, std::max(2, int(outer.h / (s.lineHeight() * 2.5f)))))
+    for (double t : axisTicks(axis, std::max(3, int(outer.h / (s.lineHeight() * 2.5f)))))
         w = std::max(w, s.textWidth(tickLabel(t, axis.log)));
     return w + 10;
 }
@@ -131,23 +131,30 @@ Rect drawFrame(DrawSurface& s, const Rect& outer, const FigureText& text, const 
         s.text(outer.x + outer.w / 2, y, elide(s, text.title, outer.w), kAxisColour, HAlign::Center);
         y += lh + 4;
     }
-    // Legend right-aligned in rows (wrapping when wide); the y label starts the first row.
+    // Legend in rows, each right-aligned, entries in order; the y label starts the first row.
     const float yLabelW = text.yLabel.empty() ? 0 : std::min(s.textWidth(text.yLabel) + 16, outer.w * 0.4f);
-    float x = outer.x + outer.w - 4;
-    float rowLeft = outer.x + yLabelW;
-    float rowY = y;
-    for (auto it = legend.rbegin(); it != legend.rend(); ++it) {
-        const float w = s.textWidth(it->label) + 28;
-        if (x - w < rowLeft && x < outer.x + outer.w - 4) {  // next row
-            rowY += lh + 2;
-            x = outer.x + outer.w - 4;
-            rowLeft = outer.x;
+    std::vector<std::vector<const LegendEntry*>> rows(1);
+    float used = 0;
+    for (const auto& e : legend) {
+        const float w = s.textWidth(e.label) + 28, room = outer.w - 4 - (rows.size() == 1 ? yLabelW : 0);
+        if (!rows.back().empty() && used + w > room) {
+            rows.emplace_back();
+            used = 0;
         }
-        x -= w - 28;
-        s.text(x, rowY, it->label, kAxisColour);
-        x -= 16;
-        s.line(x, rowY + lh / 2, x + 12, rowY + lh / 2, it->colour, 3);
-        x -= 12;
+        rows.back().push_back(&e);
+        used += w;
+    }
+    float rowY = y;
+    for (const auto& row : rows) {
+        float x = outer.x + outer.w - 4;
+        for (auto it = row.rbegin(); it != row.rend(); ++it) {
+            x -= s.textWidth((*it)->label);
+            s.text(x, rowY, (*it)->label, kAxisColour);
+            x -= 16;
+            s.line(x, rowY + lh / 2, x + 12, rowY + lh / 2, (*it)->colour, 3);
+            x -= 12;
+        }
+        if (&row != &rows.back()) rowY += lh + 2;
     }
     if (!text.yLabel.empty()) s.text(outer.x + 2, y, elide(s, text.yLabel, std::max(10.f, yLabelW - 8)), kAxisColour);
     y = rowY + lh + 6;
@@ -161,7 +168,7 @@ Rect drawFrame(DrawSurface& s, const Rect& outer, const FigureText& text, const 
 void drawAxes(DrawSurface& s, const Rect& plot, const Axis& x, const Axis& y, bool xTicks, bool yTicks) {
     const float lh = s.lineHeight();
     if (yTicks)
-        for (double t : axisTicks(y, std::max(2, int(plot.h / (lh * 2.5f))))) {
+        for (double t : axisTicks(y, std::max(4, int(plot.h / (lh * 2.5f))))) {
             const float py = float(y.toPixel(t, plot.y + plot.h, plot.y));
             s.line(plot.x, py, plot.x + plot.w, py, kGridColour);
             s.line(plot.x - 4, py, plot.x, py, kAxisColour);
