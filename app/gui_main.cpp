@@ -2,6 +2,7 @@
 #include "app/gui_main.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QScreen>
 #include <QTimer>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include "app/gui_options.h"
 #include "app/main_window.h"
 #include "widgets/canvas/imgui_canvas.h"
+#include "widgets/views/clip_view.h"
 #include "widgets/views/tensor_inspector.h"
 
 namespace scalpel {
@@ -26,6 +28,27 @@ void applyGuiOptions(MainWindow& window, const GuiOptions& options) {
                 // Give the canvas a frame to lay the heatmap out before pointing at a cell.
                 QTimer::singleShot(400, &window, [&window, options] {
                     window.inspector()->hoverCell(options.hover->y(), options.hover->x());
+                });
+            });
+    }
+    if (!options.clip.isEmpty()) {
+        window.setGeometry(window.screen()->availableGeometry());
+        if (options.files.isEmpty())  // the CLIP view alone: give it the whole window
+            if (auto* dock = window.findChild<QDockWidget*>("tensorTreeDock")) dock->hide();
+        ClipJobRequest request;
+        request.path = options.clip.toStdString();
+        window.runClip(request);
+        if (!options.reportDir.isEmpty())
+            QObject::connect(&window, &MainWindow::clipShown, &window, [&window, options] {
+                const bool ok = window.exportClipReportTo(options.reportDir);
+                QCoreApplication::exit(ok ? 0 : 1);
+            });
+        if (options.hoverPoint)
+            QObject::connect(&window, &MainWindow::clipShown, &window, [&window, options] {
+                // Let the canvas lay the scatters out before pointing at a row.
+                QTimer::singleShot(600, &window, [&window, options] {
+                    if (!window.clipView()->hoverPoint(size_t(*options.hoverPoint)))
+                        std::fprintf(stderr, "scalpel: --hover-point: no row %d\n", *options.hoverPoint);
                 });
             });
     }

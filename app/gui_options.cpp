@@ -7,12 +7,31 @@ GuiOptions parseGuiOptions(const QStringList& arguments) {
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QString& a = arguments[i];
         const bool hasValue = i + 1 < arguments.size();
-        if (a == QLatin1String("--select") || a == QLatin1String("--hover")) {
+        if (a == QLatin1String("--select") || a == QLatin1String("--hover") || a == QLatin1String("--clip") ||
+            a == QLatin1String("--hover-point") || a == QLatin1String("--report-dir")) {
             if (!hasValue) {
                 options.error = a + QLatin1String(" needs a value");
                 return options;
             }
             const QString value = arguments[++i];
+            if (a == QLatin1String("--clip")) {
+                options.clip = value;
+                continue;
+            }
+            if (a == QLatin1String("--report-dir")) {
+                options.reportDir = value;
+                continue;
+            }
+            if (a == QLatin1String("--hover-point")) {
+                bool ok = false;
+                const int row = value.toInt(&ok);
+                if (!ok || row < 0) {
+                    options.error = QLatin1String("--hover-point expects a non-negative row index, got ") + value;
+                    return options;
+                }
+                options.hoverPoint = row;
+                continue;
+            }
             if (a == QLatin1String("--select")) {
                 options.select = value;
                 continue;

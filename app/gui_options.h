@@ -14,6 +14,9 @@ struct GuiOptions {
     QStringList files;
     QString select;              // --select NAME: tensor to show once the file is open
     std::optional<QPoint> hover; // --hover ROW,COL: move the mouse over that cell (x = col, y = row)
+    QString clip;                // --clip FILE: run the CLIP decomposition with defaults and show it
+    std::optional<int> hoverPoint; // --hover-point I: hover row I in the CLIP view's scatter
+    QString reportDir;           // --report-dir DIR: with --clip, write the report there and quit
     QString error;               // non-empty: the command line is malformed
 };
 

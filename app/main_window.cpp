@@ -12,9 +12,14 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QThread>
 #include <optional>
 
+#include "app/clip_dialog.h"
+#include "app/job_runner.h"
+#include "app/report_exporter.h"
+#include "widgets/views/clip_view.h"
 #include "widgets/views/tensor_inspector.h"
 #include "widgets/views/tensor_tree.h"
 
@@ -28,8 +33,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setAcceptDrops(true);
     resize(1400, 900);
 
-    inspector_ = new TensorInspector(this);
-    setCentralWidget(inspector_);
+    tabs_ = new QTabWidget(this);
+    tabs_->setDocumentMode(true);
+    inspector_ = new TensorInspector(tabs_);
+    tabs_->addTab(inspector_, tr("Tensor"));
+    setCentralWidget(tabs_);
+    jobs_ = new JobRunner(statusBar(), this);
+    connect(jobs_, &JobRunner::failed, this, [this](const QString& name, const QString& message) {
+        reportError(message, tr("%1 failed").arg(name));
+        emit jobFailed(message);
+    });
+    connect(jobs_, &JobRunner::cancelled, this,
+            [this](const QString& name) { statusBar()->showMessage(tr("%1 cancelled").arg(name), 5000); });
 
     tree_ = new TensorTree(this);
     treeDock_ = new QDockWidget(tr("Tensors"), this);
@@ -62,8 +77,16 @@ void MainWindow::buildMenus() {
     recentMenu_ = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addSeparator();
+    exportAction_ = file->addAction(tr("&Export Report…"), this, &MainWindow::exportReport);
+    exportAction_->setEnabled(false);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
+    analysis->addAction(tr("&CLIP decomposition…"), this, [this] {
+        showClipDialog(file_ ? QString::fromStdString(file_->path) : QString());
+    });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(treeDock_->toggleViewAction());
@@ -133,6 +156,7 @@ void MainWindow::openPath(const QString& path) {
 void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file) {
     file_ = std::move(file);
     ++selectGeneration_;
+    tabs_->setCurrentWidget(inspector_);
     inspector_->clear();
     tree_->setTensorFile(*file_);
     const QString name = QFileInfo(QString::fromStdString(file_->path)).fileName();
@@ -171,13 +195,61 @@ void MainWindow::onTensorSelected(const QString& name) {
     worker->start();
 }
 
-void MainWindow::reportError(const QString& message) {
+void MainWindow::reportError(const QString& message, const QString& title) {
     statusBar()->showMessage(message);
     // Window-modal and non-blocking: the event loop (and tests) keep running.
-    auto* box = new QMessageBox(QMessageBox::Warning, tr("Cannot open"), message, QMessageBox::Ok, this);
+    auto* box = new QMessageBox(QMessageBox::Warning, title.isEmpty() ? tr("Cannot open") : title, message,
+                                QMessageBox::Ok, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
-    emit openFailed(message);
+    if (title.isEmpty()) emit openFailed(message);
+}
+
+void MainWindow::showClipDialog(const QString& path) {
+    auto* dialog = new ClipDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!path.isEmpty()) dialog->setPath(path);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { runClip(dialog->request()); });
+    dialog->open();
+}
+
+bool MainWindow::runClip(const ClipJobRequest& request) {
+    const bool started = jobs_->start(tr("CLIP decomposition"), [this, request](const ProgressToken& progress) {
+        auto analysis = std::make_shared<const ClipAnalysis>(runClipAnalysis(request, progress));
+        return JobRunner::Deliver([this, analysis] {
+            if (!clipView_) {
+                clipView_ = new ClipView(tabs_);
+                tabs_->addTab(clipView_, tr("CLIP"));
+                connect(clipView_, &ClipView::exportRequested, this, &MainWindow::exportReport);
+            }
+            clipView_->setAnalysis(analysis);
+            tabs_->setTabText(tabs_->indexOf(clipView_),
+                              tr("CLIP: %1").arg(QFileInfo(QString::fromStdString(analysis->source)).fileName()));
+            tabs_->setCurrentWidget(clipView_);
+            exportAction_->setEnabled(true);
+            statusBar()->showMessage(tr("SCE %1, text score %2").arg(analysis->decomposition.sce).arg(analysis->decomposition.textScore));
+            emit clipShown();
+        });
+    });
+    if (!started) statusBar()->showMessage(tr("Another job is running; wait for it or cancel it."), 5000);
+    return started;
+}
+
+bool MainWindow::exportClipReportTo(const QString& dir) {
+    if (!clipView_ || !clipView_->analysis()) return false;
+    std::string error;
+    if (!exportClipReport(dir.toStdString(), *clipView_->analysis(), &error)) {
+        reportError(QString::fromStdString(error), tr("Export failed"));
+        return false;
+    }
+    statusBar()->showMessage(tr("Report written to %1/report.html").arg(dir), 8000);
+    return true;
+}
+
+void MainWindow::exportReport() {
+    if (!clipView_ || !clipView_->analysis()) return;
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for report.html and its CSV files"));
+    if (!dir.isEmpty()) exportClipReportTo(dir);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* e) {

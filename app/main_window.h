@@ -1,18 +1,24 @@
 #pragma once
-// The workbench window: File menu (open file/folder, recent files), drag and drop, the
-// tensor tree dock and the tensor inspector. Files open on a worker thread.
+// The workbench window: File menu (open file/folder, recent files, export report), drag and
+// drop, the tensor tree dock, the tensor inspector and analysis views in tabs, and the
+// Analysis menu whose computations run as jobs (JobRunner) off the GUI thread.
 #include <QMainWindow>
 #include <memory>
 
+#include "app/clip_job.h"
 #include "data/tensor_file.h"
 
 class QMenu;
 class QDockWidget;
+class QTabWidget;
+class QAction;
 
 namespace scalpel {
 
 class TensorTree;
 class TensorInspector;
+class ClipView;
+class JobRunner;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -31,6 +37,16 @@ public:
     TensorInspector* inspector() const { return inspector_; }
     QStringList recentFiles() const;
 
+    // CLIP decomposition as a job; the result opens in the CLIP tab (clipShown follows).
+    bool runClip(const ClipJobRequest& request);
+    // Analysis ▸ CLIP decomposition…, pre-filled with `path`.
+    void showClipDialog(const QString& path = {});
+    // Writes the shown CLIP result as report.html + CSVs into `dir`; the error is reported.
+    bool exportClipReportTo(const QString& dir);
+    ClipView* clipView() const { return clipView_; }
+    JobRunner* jobs() const { return jobs_; }
+    QTabWidget* tabs() const { return tabs_; }
+
     static constexpr int kMaxRecent = 10;
     // Tensors with at least this many elements are decoded on a worker thread.
     static constexpr uint64_t kAsyncDecodeElements = uint64_t(1) << 20;
@@ -38,6 +54,8 @@ public:
 signals:
     void fileOpened(const QString& path);
     void openFailed(const QString& message);
+    void clipShown();
+    void jobFailed(const QString& message);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* e) override;
@@ -47,13 +65,18 @@ private:
     void buildMenus();
     void rebuildRecentMenu();
     void addRecent(const QString& path);
-    void reportError(const QString& message);
+    void reportError(const QString& message, const QString& title = {});
+    void exportReport();
     void onTensorSelected(const QString& name);
 
     std::shared_ptr<const TensorFile> file_;
     TensorTree* tree_ = nullptr;
     TensorInspector* inspector_ = nullptr;
     QDockWidget* treeDock_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    ClipView* clipView_ = nullptr;
+    JobRunner* jobs_ = nullptr;
+    QAction* exportAction_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     int pendingOpens_ = 0;
     quint64 openGeneration_ = 0;    // only the latest request may replace the shown file

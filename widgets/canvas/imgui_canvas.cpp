@@ -62,9 +62,12 @@ void setModifiers(ImGuiIO& io, Qt::KeyboardModifiers m) {
 
 // A proportional font reads better than ImGui's built-in bitmap font; fall back to that.
 void loadFont(ImGuiIO& io) {
+    // Latin-1, Greek (sigma, Lambda in figure labels), punctuation (ellipsis), arrows, maths.
+    static const ImWchar kRanges[] = {0x0020, 0x00FF, 0x0370, 0x03FF, 0x2000, 0x206F,
+                                      0x2190, 0x21FF, 0x2200, 0x22FF, 0};
     for (const char* path : {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                              "/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf"})
-        if (QFile::exists(path) && io.Fonts->AddFontFromFileTTF(path, 15.f)) return;
+        if (QFile::exists(path) && io.Fonts->AddFontFromFileTTF(path, 15.f, nullptr, kRanges)) return;
     io.Fonts->AddFontDefault();
 }
 
