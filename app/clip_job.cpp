@@ -34,7 +34,7 @@ std::vector<int> groupOfRows(const Eigen::MatrixXd& text, const std::vector<std:
                     first = j;
                     break;
                 }
-            label = "#" + std::to_string(first);
+            label = std::string(1, '#').append(std::to_string(first));  // not "#" + ...: GCC 12 -Wrestrict false positive
         }
         auto it = byLabel.find(label);
         if (it == byLabel.end()) return {};
