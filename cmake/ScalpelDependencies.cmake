@@ -4,7 +4,11 @@ find_package(HDF5 REQUIRED COMPONENTS C CXX)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(OpenMP)
-# LAPACK (OpenBLAS on Debian) for large symmetric eigendecompositions; optional.
+# BLAS/LAPACK (OpenBLAS on Debian) for large GEMMs and symmetric eigendecompositions; optional.
+# OpenBLAS picks its kernels at run time (AVX-512 where present) while our own code stays at the
+# portable x86-64-v3 baseline, so routing Eigen's GEMMs to it measures faster (docs/benchmarks.md).
+option(SCALPEL_USE_BLAS "Route Eigen's matrix products to the system BLAS (EIGEN_USE_BLAS)" ON)
+find_package(BLAS)
 find_package(LAPACK)
 find_package(PkgConfig REQUIRED)
 

@@ -19,28 +19,40 @@ static double uniformAt(uint64_t seed, uint64_t k) {
 }
 
 Eigen::MatrixXd gaussianFrequencies(Eigen::Index d, Eigen::Index D, double sigma, uint64_t seed) {
-    Eigen::MatrixXd omega(d, D);
-    for (Eigen::Index i = 0; i < d; ++i) {
-        for (Eigen::Index j = 0; j < D; ++j) {
-            uint64_t e = static_cast<uint64_t>(i) * static_cast<uint64_t>(D) + static_cast<uint64_t>(j);
-            uint64_t p = e / 2;
-            double u1 = 1.0 - uniformAt(seed, 2 * p);  // in (0, 1]: log is finite
-            double u2 = uniformAt(seed, 2 * p + 1);
-            double r = std::sqrt(-2.0 * std::log(u1));
-            double angle = 2.0 * std::numbers::pi * u2;
-            omega(i, j) = (e % 2 == 0 ? r * std::cos(angle) : r * std::sin(angle)) / sigma;
-        }
+    // Row-major draw order e = i*D + j; each Box-Muller pair (2p, 2p+1) is computed once.
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> omega(d, D);
+    double* out = omega.data();
+    const int64_t total = static_cast<int64_t>(d) * static_cast<int64_t>(D);
+    const int64_t pairs = (total + 1) / 2;
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < pairs; ++p) {
+        double u1 = 1.0 - uniformAt(seed, 2 * static_cast<uint64_t>(p));  // in (0, 1]: log is finite
+        double u2 = uniformAt(seed, 2 * static_cast<uint64_t>(p) + 1);
+        double r = std::sqrt(-2.0 * std::log(u1)) / sigma;
+        double angle = 2.0 * std::numbers::pi * u2;
+        out[2 * p] = r * std::cos(angle);
+        if (2 * p + 1 < total) out[2 * p + 1] = r * std::sin(angle);
     }
     return omega;
 }
 
 Eigen::MatrixXd rffFeatures(const Eigen::MatrixXd& X, const Eigen::MatrixXd& omega) {
-    const Eigen::Index D = omega.cols();
+    const Eigen::Index n = X.rows(), D = omega.cols();
     Eigen::MatrixXd proj = X * omega;  // n x D, one GEMM
-    Eigen::MatrixXd phi(X.rows(), 2 * D);
+    Eigen::MatrixXd phi(n, 2 * D);
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
-    phi.leftCols(D) = proj.array().cos() * scale;
-    phi.rightCols(D) = proj.array().sin() * scale;
+    // Plain loops over contiguous columns: GCC fuses cos and sin of the same argument into
+    // one sincos call, about 3x faster than Eigen's scalar array cos()/sin() on doubles.
+#pragma omp parallel for schedule(static)
+    for (Eigen::Index j = 0; j < D; ++j) {
+        const double* p = proj.col(j).data();
+        double* c = phi.col(j).data();
+        double* s = phi.col(D + j).data();
+        for (Eigen::Index i = 0; i < n; ++i) {
+            c[i] = std::cos(p[i]) * scale;
+            s[i] = std::sin(p[i]) * scale;
+        }
+    }
     return phi;
 }
 

@@ -59,27 +59,65 @@ Cut applyCutoff(const VectorXd& c, double rtol) {
     return cut;
 }
 
+// Identical text rows (one prompt, several images: the intended use) share one feature row.
+// Covariances then become weighted sums over distinct prompts, n/u times cheaper.
+struct DistinctRows {
+    std::vector<Index> representative;  // first row of each distinct text embedding
+    std::vector<Index> groupOf;         // row -> index into representative
+    VectorXd count;                     // rows per distinct embedding
+};
+
+DistinctRows distinctRows(const MatrixXd& T) {
+    DistinctRows d;
+    std::map<std::vector<double>, Index> seen;
+    std::vector<double> row(static_cast<size_t>(T.cols()));
+    d.groupOf.resize(static_cast<size_t>(T.rows()));
+    std::vector<double> counts;
+    for (Index i = 0; i < T.rows(); ++i) {
+        for (Index j = 0; j < T.cols(); ++j) row[static_cast<size_t>(j)] = T(i, j);
+        auto [it, fresh] = seen.emplace(row, static_cast<Index>(d.representative.size()));
+        if (fresh) {
+            d.representative.push_back(i);
+            counts.push_back(0);
+        }
+        d.groupOf[static_cast<size_t>(i)] = it->second;
+        counts[static_cast<size_t>(it->second)] += 1;
+    }
+    d.count = Eigen::Map<VectorXd>(counts.data(), static_cast<Index>(counts.size()));
+    return d;
+}
+
+MatrixXd selectRows(const MatrixXd& M, const std::vector<Index>& rows) {
+    MatrixXd out(static_cast<Index>(rows.size()), M.cols());
+    for (size_t i = 0; i < rows.size(); ++i) out.row(static_cast<Index>(i)) = M.row(rows[i]);
+    return out;
+}
+
 struct Features {
-    MatrixXd phiT, phiI;  // n x m (empty for the exact Gaussian kernel)
+    DistinctRows text;
+    MatrixXd phiU;        // u x m: features of the distinct text rows
+    MatrixXd phiI;        // n x m (empty for the exact Gaussian kernel)
     double divisor = 0;   // n, or d for the authors' column-cosine
 };
 
 Features featureMaps(const MatrixXd& T, const MatrixXd& X, const Options& o, Decomposition& r) {
     Features f;
+    f.text = distinctRows(T);
     f.divisor = static_cast<double>(T.rows());
     switch (o.kernel) {
         case Kernel::Gaussian: {
             r.omega = o.omega ? *o.omega : gaussianFrequencies(T.cols(), o.rffDim, o.sigma, o.seed);
-            f.phiT = rffFeatures(T, r.omega);
+            f.phiU = rffFeatures(selectRows(T, f.text.representative), r.omega);
             f.phiI = rffFeatures(X, r.omega);
             break;
         }
         case Kernel::Cosine:
-            f.phiT = normaliseRows(T, "text");
+            f.phiU = normaliseRows(selectRows(T, f.text.representative), "text");
             f.phiI = normaliseRows(X, "image");
             break;
         case Kernel::CosineCode:
-            f.phiT = normaliseColumns(T, "text");
+            // Column norms run over all n rows, repeated ones included.
+            f.phiU = selectRows(normaliseColumns(T, "text"), f.text.representative);
             f.phiI = normaliseColumns(X, "image");
             f.divisor = static_cast<double>(T.cols());  // the authors divide by d, not n (spec §2)
             break;
@@ -87,12 +125,29 @@ Features featureMaps(const MatrixXd& T, const MatrixXd& X, const Options& o, Dec
     return f;
 }
 
+// Phi_T^T Phi_I without forming Phi_T: Phi_U^T times the per-prompt sums of Phi_I rows.
+MatrixXd crossCovariance(const Features& f) {
+    MatrixXd sums = MatrixXd::Zero(f.phiU.rows(), f.phiI.cols());
+    for (Index i = 0; i < f.phiI.rows(); ++i) sums.row(f.text.groupOf[static_cast<size_t>(i)]) += f.phiI.row(i);
+    return f.phiU.transpose() * sums / f.divisor;
+}
+
+// K_T = Phi_T Phi_T^T expanded from the distinct rows' Gram matrix.
+MatrixXd textGram(const Features& f) {
+    MatrixXd Ku = f.phiU * f.phiU.transpose();
+    const Index n = static_cast<Index>(f.text.groupOf.size());
+    MatrixXd K(n, n);
+    for (Index j = 0; j < n; ++j)
+        for (Index i = 0; i < n; ++i) K(i, j) = Ku(f.text.groupOf[static_cast<size_t>(i)], f.text.groupOf[static_cast<size_t>(j)]);
+    return K;
+}
+
 // Feature side: m x m covariances, factored pseudo-inverse (spec §3).
 void featureSide(const Features& f, const Options& o, Decomposition& r, const ProgressToken& progress) {
-    const Index m = f.phiT.cols();
-    MatrixXd Ctt = covarianceOf(f.phiT, f.divisor);
+    const Index m = f.phiU.cols();
+    MatrixXd Ctt = covarianceOf(f.text.count.cwiseSqrt().asDiagonal() * f.phiU, f.divisor);
     MatrixXd Cii = covarianceOf(f.phiI, f.divisor);
-    MatrixXd Cti = f.phiT.transpose() * f.phiI / f.divisor;
+    MatrixXd Cti = crossCovariance(f);
     progress.report(0.35, "eigendecomposition of C_TT");
     Ctt.diagonal().array() += o.ridge;
     SymmetricEigen es = symmetricEigenInPlace(std::move(Ctt), true);
@@ -154,35 +209,29 @@ void gramSide(const MatrixXd& Kt, const MatrixXd& Ki, double divisor, Index m, c
 }
 
 // Groups rows by prompt id, or by identical text embedding rows.
-std::vector<std::vector<Index>> promptGroups(const MatrixXd& T, const std::vector<std::string>& ids,
+std::vector<std::vector<Index>> promptGroups(const DistinctRows& text, const std::vector<std::string>& ids,
                                              std::vector<std::string>& labels) {
-    std::map<std::string, std::vector<Index>> byId;
-    std::map<std::vector<double>, std::vector<Index>> byRow;
     std::vector<std::vector<Index>> groups;
-    for (Index i = 0; i < T.rows(); ++i) {
-        if (!ids.empty()) {
-            byId[ids[static_cast<size_t>(i)]].push_back(i);
-        } else {
-            std::vector<double> row(static_cast<size_t>(T.cols()));
-            for (Index j = 0; j < T.cols(); ++j) row[static_cast<size_t>(j)] = T(i, j);
-            byRow[row].push_back(i);
+    if (!ids.empty()) {
+        std::map<std::string, std::vector<Index>> byId;
+        for (size_t i = 0; i < ids.size(); ++i) byId[ids[i]].push_back(static_cast<Index>(i));
+        for (auto& [id, rows] : byId) {
+            labels.push_back(id);
+            groups.push_back(std::move(rows));
         }
+        return groups;
     }
-    for (auto& [id, rows] : byId) {
-        labels.push_back(id);
-        groups.push_back(rows);
-    }
-    for (auto& [row, rows] : byRow) {
-        labels.push_back(std::string(1, '#').append(std::to_string(rows.front())));  // not "#" + ...: GCC 12 -Wrestrict false positive
-        groups.push_back(rows);
-    }
+    groups.resize(text.representative.size());
+    for (size_t i = 0; i < text.groupOf.size(); ++i) groups[static_cast<size_t>(text.groupOf[i])].push_back(static_cast<Index>(i));
+    for (Index first : text.representative)
+        labels.push_back(std::string(1, '#').append(std::to_string(first)));  // not "#" + ...: GCC 12 -Wrestrict false positive
     return groups;
 }
 
 void computeGroups(const MatrixXd& T, const MatrixXd& X, const Features& f, const Options& o,
                    const std::vector<std::string>& ids, Decomposition& r) {
     std::vector<std::string> labels;
-    auto groups = promptGroups(T, ids, labels);
+    auto groups = promptGroups(f.text, ids, labels);
     for (size_t g = 0; g < groups.size(); ++g) {
         const auto& rows = groups[g];
         MatrixXd K;
@@ -246,18 +295,19 @@ Decomposition decompose(const MatrixXd& Tin, const MatrixXd& Xin, const Options&
     if (exactGaussian) {
         r.kernel = "gaussian-exact";
         r.m = r.n;
+        f.text = distinctRows(T);
         f.divisor = static_cast<double>(r.n);
     } else {
         f = featureMaps(T, X, o, r);
         r.kernel = o.kernel == Kernel::Gaussian ? "gaussian-rff" : kernelName(o.kernel);
-        r.m = f.phiT.cols();
+        r.m = f.phiU.cols();
     }
     r.cutoffRelative = o.cutoff.value_or(defaultCutoff(r.m));
     const bool gram = exactGaussian || o.route == Route::Exact || (o.route == Route::Auto && r.n < r.m);
     r.side = gram ? "gram" : "feature";
     progress.report(0.1, gram ? "kernel matrices" : "covariances");
     if (gram) {
-        MatrixXd Kt = exactGaussian ? gaussianGram(T, o.sigma) : gramOf(f.phiT);
+        MatrixXd Kt = exactGaussian ? gaussianGram(T, o.sigma) : textGram(f);
         MatrixXd Ki = exactGaussian ? gaussianGram(X, o.sigma) : gramOf(f.phiI);
         gramSide(Kt, Ki, f.divisor, r.m, o, r, progress);
     } else {

@@ -1,4 +1,5 @@
 // scalpel clip: Schur-complement decomposition of paired CLIP embeddings (specs/clip_schur.md).
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -77,9 +78,10 @@ int clip(const std::vector<std::string>& args) {
     }
 
     try {
-        ProgressToken progress([](double f, const std::string& stage) {
-            std::fprintf(stderr, "\r[%3d%%] %-40s", static_cast<int>(f * 100), stage.c_str());
-            if (f >= 1) std::fprintf(stderr, "\n");
+        const auto start = std::chrono::steady_clock::now();
+        ProgressToken progress([start](double f, const std::string& stage) {
+            double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::fprintf(stderr, "[%3d%%] %7.2f s  %s\n", static_cast<int>(f * 100), elapsed, stage.c_str());
         });
         clip::Decomposition d = clip::decompose(pairs->text, pairs->image, o, pairs->promptIds, progress);
         std::optional<clip::Nullification> nul;
