@@ -1,7 +1,9 @@
 #include "analysis/clip/clip_inputs.h"
 
 #include <cmath>
+#include <cstdio>
 
+#include "data/hdf5_strings.h"
 #include "data/tensor_file.h"
 
 namespace scalpel::clip {
@@ -38,9 +40,29 @@ Result<Eigen::MatrixXd> readMatrix(const TensorFile& file, const std::string& ke
     return m;
 }
 
+Result<std::vector<std::string>> readPromptIds(const TensorFile& file, const std::string& key) {
+    if (const TensorEntry* e = findTensor(file, key); e && e->info.note.empty()) {
+        if (e->info.shape.size() != 1) return Error{file.path, "prompt ids '" + key + "' must be 1-D, found " + e->info.shapeString()};
+        auto values = file.toDouble(*e);
+        if (!values) return values.error();
+        std::vector<std::string> ids;
+        for (double v : *values) {
+            if (!std::isfinite(v)) return Error{file.path, "prompt ids '" + key + "' contain NaN or Inf"};
+            // Ids are labels: integers print as integers, anything else in full precision.
+            char buf[32];
+            std::snprintf(buf, sizeof buf, v == std::floor(v) && std::abs(v) < 1e15 ? "%.0f" : "%.17g", v);
+            ids.emplace_back(buf);
+        }
+        return ids;
+    }
+    if (file.format == "hdf5" || file.format == "keras-h5") return readStringDataset(file.path, key);
+    return Error{file.path, "no prompt ids named '" + key + "' (a 1-D numeric tensor, or an HDF5 string dataset)"};
+}
+
 }  // namespace
 
-Result<EmbeddingPairs> loadEmbeddingPairs(const std::string& path, std::string textKey, std::string imageKey) {
+Result<EmbeddingPairs> loadEmbeddingPairs(const std::string& path, std::string textKey, std::string imageKey,
+                                          const std::string& promptKey) {
     auto file = openTensorFile(path);
     if (!file) return file.error();
     if (file->tensors.empty()) return Error{path, "holds no tensors, expected text and image embeddings"};
@@ -58,6 +80,14 @@ Result<EmbeddingPairs> loadEmbeddingPairs(const std::string& path, std::string t
                                std::to_string(image->cols())};
     if (text->rows() < 2) return Error{path, "need at least 2 pairs, found " + std::to_string(text->rows())};
     EmbeddingPairs pairs;
+    if (!promptKey.empty()) {
+        auto ids = readPromptIds(*file, promptKey);
+        if (!ids) return ids.error();
+        if (ids->size() != static_cast<size_t>(text->rows()))
+            return Error{path, "prompt ids '" + promptKey + "' has " + std::to_string(ids->size()) + " entries for " +
+                                   std::to_string(text->rows()) + " pairs"};
+        pairs.promptIds = std::move(*ids);
+    }
     pairs.text = std::move(*text);
     pairs.image = std::move(*image);
     pairs.textKey = textKey;

@@ -19,7 +19,10 @@ struct EmbeddingPairs {
 // textKey/imageKey name tensors in the file (HDF5: dataset paths, with or without a leading
 // '/'). Empty keys: "text" and "image", or for a single NPY file nothing (error). Checks rank 2,
 // equal n and d, finite values; errors name the file, the key and the row.
-Result<EmbeddingPairs> loadEmbeddingPairs(const std::string& path, std::string textKey, std::string imageKey);
+// promptKey (optional) names per-row prompt ids: a 1-D numeric tensor, or an HDF5 string
+// dataset (prompt texts); rows with equal ids form one prompt group.
+Result<EmbeddingPairs> loadEmbeddingPairs(const std::string& path, std::string textKey, std::string imageKey,
+                                          const std::string& promptKey = {});
 
 // A single 2-D matrix from FILE[:KEY] (e.g. a frequency matrix Omega from NPY or HDF5).
 Result<Eigen::MatrixXd> loadMatrix(const std::string& fileAndKey);

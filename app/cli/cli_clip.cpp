@@ -14,11 +14,13 @@ namespace scalpel::cli {
 
 namespace {
 const char* kClipUsage =
-    "usage: scalpel clip --embeddings FILE [--text-key PATH --image-key PATH] [--kernel gaussian|cosine|cosine-code]\n"
+    "usage: scalpel clip --embeddings FILE [--text-key PATH --image-key PATH] [--prompt-key PATH] [--kernel gaussian|cosine|cosine-code]\n"
     "                    [--sigma S] [--route auto|exact|rff] [--rff-dim D] [--seed N | --rff-omegas FILE[:PATH]]\n"
     "                    [--cutoff R] [--l2-normalise] [--nullify [--nullify-form paper|authors]] --out RESULT.h5 [--json]\n"
     "  --embeddings FILE   NPY/NPZ/HDF5 with paired rows: text [n, d] and image [n, d]\n"
     "  --text-key/--image-key   tensor names or HDF5 dataset paths (default: text, image)\n"
+    "  --prompt-key PATH   per-row prompt ids (1-D numbers, or an HDF5 string dataset of prompt texts);\n"
+    "                      without it, rows with identical text embeddings form one prompt\n"
     "  --kernel            gaussian (default, sigma 3.5), cosine (x/|x|), cosine-code (the authors' column cosine)\n"
     "  --route             auto: random Fourier features on the cheaper side (Gram when n < 2D);\n"
     "                      exact: exact kernel through n x n Gram matrices; rff: features, m x m covariances\n"
@@ -37,11 +39,11 @@ int bad(const std::string& message) {
 
 int clip(const std::vector<std::string>& args) {
     ArgParser p("clip", kClipUsage);
-    std::string embeddings, textKey, imageKey, kernel = "gaussian", route = "auto", omegas, out, nullifyForm = "paper";
+    std::string embeddings, textKey, imageKey, promptKey, kernel = "gaussian", route = "auto", omegas, out, nullifyForm = "paper";
     double sigma = 3.5, cutoff = -1;
     long long rffDim = 2500, seed = 0;
     bool json = false, nullify = false, l2 = false, seedGiven = false;
-    p.value("--embeddings", embeddings).value("--text-key", textKey).value("--image-key", imageKey);
+    p.value("--embeddings", embeddings).value("--text-key", textKey).value("--image-key", imageKey).value("--prompt-key", promptKey);
     p.value("--kernel", kernel).value("--route", route).value("--rff-omegas", omegas).value("--out", out);
     p.value("--nullify-form", nullifyForm).number("--sigma", sigma).number("--cutoff", cutoff);
     p.integer("--rff-dim", rffDim).integer("--seed", seed, &seedGiven);
@@ -66,7 +68,7 @@ int clip(const std::vector<std::string>& args) {
     o.l2Normalise = l2;
     if (cutoff >= 0) o.cutoff = cutoff;
 
-    auto pairs = clip::loadEmbeddingPairs(embeddings, textKey, imageKey);
+    auto pairs = clip::loadEmbeddingPairs(embeddings, textKey, imageKey, promptKey);
     if (!pairs) return bad(pairs.error().what());
     clip::ClipRunInfo info{embeddings, pairs->textKey, pairs->imageKey, "seed " + std::to_string(seed), joinArgs("clip", args)};
     if (!omegas.empty()) {
@@ -88,10 +90,13 @@ int clip(const std::vector<std::string>& args) {
         if (nullify)
             nul = clip::nullify(pairs->text, pairs->image,
                                 nullifyForm == "paper" ? clip::NullifyForm::Paper : clip::NullifyForm::Authors);
+        const double computeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (auto err = clip::writeClipResult(out, d, o, nul, info)) return bad(err->what());
         for (const auto& w : d.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
         if (json) {
-            std::cout << clip::clipSummaryJson(d, o, nul) << "\n";
+            auto summary = nlohmann::json::parse(clip::clipSummaryJson(d, o, nul));
+            summary["compute_seconds"] = computeSeconds;  // decomposition (and nullification) only, no I/O
+            std::cout << summary.dump(2) << "\n";
         } else {
             std::printf("SCE (non-text diversity)   %.10g\ntext score                 %.10g\n", d.sce, d.textScore);
             std::printf("trace schur / text / image %.6g / %.6g / %.6g\n", d.traceSchur, d.traceText, d.traceImage);

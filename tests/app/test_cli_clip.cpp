@@ -78,6 +78,24 @@ private slots:
         }
     }
 
+    void promptIdsFromHdf5Strings() {
+        // /emb/prompt holds "prompt 0".."prompt 11", five rows each, matching the repeated text rows:
+        // the same 12 groups of 5 as grouping by identical text embeddings.
+        auto r = runProcess({SCALPEL_EXE, "clip", "--embeddings", kDir + "embeddings.h5", "--text-key", "emb/text",
+                             "--image-key", "emb/image", "--prompt-key", "emb/prompt", "--kernel", "cosine", "--out",
+                             tempPath("ids.h5"), "--json"}, 60);
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        json got = json::parse(r.out);
+        checkScores(got, expectedCase("cosine"));  // prompt ids only group; the decomposition is unchanged
+        QCOMPARE(got["prompt_groups"].size(), size_t(12));
+        QCOMPARE(got["prompt_groups"][0]["prompt"].get<std::string>(), std::string("prompt 0"));
+        QCOMPARE(got["prompt_groups"][0]["size"].get<int>(), 5);
+        auto bad = runProcess({SCALPEL_EXE, "clip", "--embeddings", kDir + "embeddings.h5", "--text-key", "emb/text",
+                               "--image-key", "emb/image", "--prompt-key", "emb/nothing", "--out", tempPath("ids2.h5")});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY(bad.err.find("emb/nothing") != std::string::npos);
+    }
+
     void cutoffOption() {
         auto r = runProcess({SCALPEL_EXE, "clip", "--embeddings", kDir + "embeddings.npz", "--route", "exact", "--sigma", "8",
                              "--cutoff", "1e-4", "--out", tempPath("cut.h5"), "--json"}, 60);
