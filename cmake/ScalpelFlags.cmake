@@ -14,3 +14,9 @@ if(SCALPEL_SANITIZE)
   target_compile_options(scalpel_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(scalpel_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(SCALPEL_FUZZ)
+  # Coverage instrumentation on all project code (not only the fuzz entry points), so libFuzzer
+  # sees the parsers' branches; the fuzz targets add -fsanitize=fuzzer at link time.
+  target_compile_options(scalpel_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(scalpel_flags INTERFACE -fsanitize=address,undefined)
+endif()
