@@ -203,6 +203,25 @@ private slots:
         }
     }
 
+    void sceRisesWithNoiseRank() {
+        // Same noise energy spread over more directions: the non-text part gets a flatter,
+        // wider spectrum, so SCE grows with the noise rank.
+        double previous = 0;
+        for (int rank : {1, 2, 4}) {
+            MatrixXd T, X;
+            synthetic(0.0, T, X, 10, 6, 6);
+            std::mt19937_64 rng(5);
+            std::normal_distribution<double> N(0, 1);
+            MatrixXd Z = MatrixXd::NullaryExpr(T.rows(), rank, [&] { return N(rng); });
+            X.leftCols(rank) += Z * (0.6 / std::sqrt(static_cast<double>(rank)));
+            Options o;
+            o.kernel = Kernel::Cosine;
+            double sce = decompose(T, X, o).sce;
+            QVERIFY2(sce > previous, qPrintable(QString("rank %1: SCE %2 <= %3").arg(rank).arg(sce).arg(previous)));
+            previous = sce;
+        }
+    }
+
     void scoreEqualsVendiToTheTrace() {
         Options o;
         o.omega = omega_;
