@@ -167,6 +167,17 @@ void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file) {
         message += tr(" — %n warning(s): ", nullptr, int(file_->warnings.size())) +
                    QString::fromStdString(file_->warnings.front());
     statusBar()->showMessage(message);
+    // Show something at once: the largest readable matrix (or the largest readable tensor).
+    const TensorEntry* best = nullptr;
+    auto better = [](const TensorEntry& a, const TensorEntry* b) {
+        if (!b) return true;
+        bool aMatrix = a.info.shape.size() >= 2, bMatrix = b->info.shape.size() >= 2;
+        if (aMatrix != bMatrix) return aMatrix;
+        return a.info.numel() > b->info.numel();
+    };
+    for (const auto& e : file_->tensors)
+        if (e.info.note.empty() && dtypeIsDecodable(e.info.dtype) && better(e, best)) best = &e;
+    if (best) tree_->selectTensor(QString::fromStdString(best->info.name));
 }
 
 bool MainWindow::selectTensor(const QString& name) { return tree_->selectTensor(name); }
