@@ -1,6 +1,9 @@
 #include "analysis/clip/schur_decomposition.h"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -259,6 +262,21 @@ void computeGroups(const MatrixXd& T, const MatrixXd& X, const Features& f, cons
                              "and SCE is then set by the feature count and the cut-off (spec §4)");
 }
 
+// Refuse up front what cannot fit, instead of swapping for an hour or dying in the middle:
+// the Gram side holds about five n x n matrices, the feature side two n x m feature matrices and
+// about five m x m ones (float64).
+void checkMemory(bool gram, Index n, Index m) {
+    const double bytes = 8.0 * (gram ? 5.0 * double(n) * double(n) : 2.0 * double(n) * double(m) + 5.0 * double(m) * double(m));
+    const double physical = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+    if (physical > 0 && bytes > 0.8 * physical) {
+        char msg[320];
+        std::snprintf(msg, sizeof msg, "the %s side needs about %.1f GB for n = %lld, m = %lld but the machine has %.1f GB; %s",
+                      gram ? "Gram" : "feature", bytes / 1e9, static_cast<long long>(n), static_cast<long long>(m),
+                      physical / 1e9, n == m ? "use random Fourier features (--route auto)" : "lower --rff-dim or use fewer pairs");
+        throw std::invalid_argument(msg);
+    }
+}
+
 }  // namespace
 
 void validateInputs(const MatrixXd& T, const MatrixXd& X, const Options& o) {
@@ -298,20 +316,23 @@ Decomposition decompose(const MatrixXd& Tin, const MatrixXd& Xin, const Options&
     progress.report(0.0, "feature maps");
 
     const bool exactGaussian = o.kernel == Kernel::Gaussian && o.route == Route::Exact;
+    // Feature count, known before anything large is allocated.
+    r.m = exactGaussian ? r.n
+          : o.kernel == Kernel::Gaussian ? 2 * (o.omega ? o.omega->cols() : Index(o.rffDim))
+                                         : r.d;
+    const bool gram = exactGaussian || o.route == Route::Exact || (o.route == Route::Auto && r.n < r.m);
+    r.side = gram ? "gram" : "feature";
+    checkMemory(gram, r.n, r.m);
     Features f;
     if (exactGaussian) {
         r.kernel = "gaussian-exact";
-        r.m = r.n;
         f.text = distinctRows(T);
         f.divisor = static_cast<double>(r.n);
     } else {
         f = featureMaps(T, X, o, r);
         r.kernel = o.kernel == Kernel::Gaussian ? "gaussian-rff" : kernelName(o.kernel);
-        r.m = f.phiU.cols();
     }
     r.cutoffRelative = o.cutoff.value_or(defaultCutoff(r.m));
-    const bool gram = exactGaussian || o.route == Route::Exact || (o.route == Route::Auto && r.n < r.m);
-    r.side = gram ? "gram" : "feature";
     progress.report(0.1, gram ? "kernel matrices" : "covariances");
     if (gram) {
         MatrixXd Kt = exactGaussian ? gaussianGram(T, o.sigma) : textGram(f);

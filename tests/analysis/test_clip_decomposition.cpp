@@ -256,6 +256,20 @@ private slots:
         QVERIFY((Th.transpose() * p.corrected).cwiseAbs().maxCoeff() < 1e-10);
     }
 
+    void impossibleSizesAreRefusedBeforeAllocating() {
+        // 200000 pairs through the exact kernel: five 200000^2 float64 matrices (1.6 TB). Must fail
+        // at once with a clear message, not after allocating or swapping.
+        MatrixXd T = MatrixXd::Random(200000, 1), X = MatrixXd::Random(200000, 1);
+        Options o;
+        o.route = Route::Exact;
+        try {
+            decompose(T, X, o);
+            QFAIL("accepted");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY2(std::string(e.what()).find("GB") != std::string::npos, e.what());
+        }
+    }
+
     void badInputIsRefused() {
         MatrixXd T = MatrixXd::Random(5, 3), X = MatrixXd::Random(6, 3);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decompose(T, X, Options{}));
