@@ -60,10 +60,10 @@ Gpt2Weights readAll(const TensorFile& file, HfConfig config) {
     const int64_t d = config.nEmbd;
     Gpt2Weights w;
     checkRows(src, "wte.weight", config.vocabSize, "vocab_size");
-    checkRows(src, "wpe.weight", config.nPositions, "n_positions");
     w.wte = src.matrix("wte.weight", config.vocabSize, d);
+    checkRows(src, "wpe.weight", config.nPositions, "n_positions");
     w.wpe = src.matrix("wpe.weight", config.nPositions, d);
-    w.blocks.reserve(static_cast<size_t>(config.nLayer));
+    // No reserve(n_layer): the count comes from config.json; a missing h.{i} stops the loop.
     for (int64_t i = 0; i < config.nLayer; ++i) w.blocks.push_back(readBlock(src, config, i));
     w.lnF = layerNorm(src, "ln_f", d);
 

@@ -185,6 +185,16 @@ private slots:
         QVERIFY2(contains(msg, "h.1.mlp.c_fc.weight: expected [8, 32], found [32, 8]"), msg.c_str());
     }
 
+    void ambiguousPrefixIsNamed() {
+        const std::string msg = errorOf(kDir + "/bad_both_prefixes");
+        QVERIFY2(contains(msg, "both wte.weight and transformer.wte.weight are present"), msg.c_str());
+    }
+
+    void integerWeightsRefused() {
+        const std::string msg = errorOf(kDir + "/bad_int_dtype");
+        QVERIFY2(contains(msg, "wte.weight: dtype I8 is not a float type"), msg.c_str());
+    }
+
     void badConfigs_data() {
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("value");
