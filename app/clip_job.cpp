@@ -1,7 +1,6 @@
 #include "app/clip_job.h"
 
 #include <cmath>
-#include <map>
 #include <stdexcept>
 
 #include "analysis/clip/clip_inputs.h"
@@ -17,31 +16,6 @@ ProgressToken slice(const ProgressToken& outer, double a, double b) {
 }
 
 }  // namespace
-
-std::vector<int> groupOfRows(const Eigen::MatrixXd& text, const std::vector<std::string>& promptIds,
-                             const clip::Decomposition& d) {
-    std::map<std::string, int> byLabel;
-    for (size_t g = 0; g < d.groups.size(); ++g) byLabel[d.groups[g].label] = int(g);
-    std::vector<int> rows(size_t(text.rows()), -1);
-    for (Eigen::Index i = 0; i < text.rows(); ++i) {
-        std::string label;
-        if (promptIds.size() == size_t(text.rows())) {
-            label = promptIds[size_t(i)];
-        } else {
-            Eigen::Index first = i;
-            for (Eigen::Index j = 0; j < i; ++j)
-                if (text.row(j) == text.row(i)) {
-                    first = j;
-                    break;
-                }
-            label = std::string(1, '#').append(std::to_string(first));  // not "#" + ...: GCC 12 -Wrestrict false positive
-        }
-        auto it = byLabel.find(label);
-        if (it == byLabel.end()) return {};
-        rows[size_t(i)] = it->second;
-    }
-    return rows;
-}
 
 ClipAnalysis runClipAnalysis(const ClipJobRequest& req, const ProgressToken& progress) {
     progress.report(0, "loading embeddings");
@@ -85,7 +59,6 @@ ClipAnalysis runClipAnalysis(const ClipJobRequest& req, const ProgressToken& pro
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(req.path + ": " + e.what());
     }
-    a.groupOfRow = groupOfRows(pairs->text, pairs->promptIds, a.decomposition);
     progress.report(1, "done");
     return a;
 }

@@ -21,9 +21,4 @@ struct ClipJobRequest {
 // Throws std::runtime_error (message names the file) on bad input, Cancelled when cancelled.
 ClipAnalysis runClipAnalysis(const ClipJobRequest& request, const ProgressToken& progress = {});
 
-// Row -> index into d.groups, matching decompose's grouping (prompt ids, else identical text
-// rows labelled "#<first row>"). Empty when a row matches no group.
-std::vector<int> groupOfRows(const Eigen::MatrixXd& text, const std::vector<std::string>& promptIds,
-                             const clip::Decomposition& d);
-
 }  // namespace scalpel

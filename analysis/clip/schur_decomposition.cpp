@@ -238,26 +238,25 @@ std::vector<std::vector<Index>> promptGroups(const DistinctRows& text, const std
     return groups;
 }
 
-void computeGroups(const MatrixXd& T, const MatrixXd& X, const Features& f, const Options& o,
-                   const std::vector<std::string>& ids, Decomposition& r) {
+void computeGroups(const MatrixXd& X, const Features& f, const Options& o, const std::vector<std::string>& ids,
+                   Decomposition& r) {
     std::vector<std::string> labels;
     auto groups = promptGroups(f.text, ids, labels);
+    r.groupOfRow.assign(static_cast<size_t>(X.rows()), -1);
     for (size_t g = 0; g < groups.size(); ++g) {
         const auto& rows = groups[g];
+        for (Index i : rows) r.groupOfRow[static_cast<size_t>(i)] = static_cast<int>(g);
         MatrixXd K;
         if (f.phiI.size() == 0) {  // exact Gaussian kernel
-            MatrixXd Xg(rows.size(), X.cols());
-            for (size_t i = 0; i < rows.size(); ++i) Xg.row(static_cast<Index>(i)) = X.row(rows[i]);
-            K = gaussianGram(Xg, o.sigma);
+            K = gaussianGram(selectRows(X, rows), o.sigma);
         } else {
-            MatrixXd Pg(rows.size(), f.phiI.cols());
-            for (size_t i = 0; i < rows.size(); ++i) Pg.row(static_cast<Index>(i)) = f.phiI.row(rows[i]);
+            MatrixXd Pg = selectRows(f.phiI, rows);
             K = Pg * Pg.transpose();
         }
         double ng = static_cast<double>(rows.size());
         r.groups.push_back({labels[g], static_cast<int>(rows.size()), K.trace() / ng - K.sum() / (ng * ng)});
     }
-    if (r.groups.size() == static_cast<size_t>(T.rows()))
+    if (r.groups.size() == static_cast<size_t>(X.rows()))
         r.warnings.push_back("every prompt is unique: with a universal kernel the text part explains everything, "
                              "and SCE is then set by the feature count and the cut-off (spec §4)");
 }
@@ -365,7 +364,7 @@ Decomposition decompose(const MatrixXd& Tin, const MatrixXd& Xin, const Options&
     r.meanCosine = cosSum / static_cast<double>(r.n);
     r.clipScore = clipSum / static_cast<double>(r.n);
     progress.report(0.95, "per-prompt diversity");
-    computeGroups(T, X, f, o, promptIds, r);
+    computeGroups(X, f, o, promptIds, r);
     progress.report(1.0, "done");
     return r;
 }

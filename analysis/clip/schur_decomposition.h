@@ -39,6 +39,7 @@ struct Decomposition {
     double clipScore = 0;        // mean 2.5 * max(cos(t, x), 0)   (Hessel et al. 2021)
     double meanCosine = 0;       // mean cos(t, x)
     std::vector<PromptGroup> groups;
+    std::vector<int> groupOfRow;  // row -> index into groups (size n)
     Eigen::MatrixXd omega;       // the RFF frequencies used (d x D), empty otherwise
     std::vector<std::string> warnings;
 };

@@ -165,6 +165,7 @@ private slots:
         CHECK_REL(r.sce, std::pow(2.0, s2), 1e-14);
         CHECK_REL(r.textScore, std::pow(2.0, c2), 1e-14);
         QCOMPARE(r.groups.size(), size_t(2));
+        QCOMPARE(r.groupOfRow, (std::vector<int>{0, 0, 0, 0, 1, 1, 1, 1}));
         CHECK_REL(r.groups[0].withinTrace, s2, 1e-14);  // within-prompt variance of the unit images
     }
 

@@ -27,7 +27,6 @@ struct ClipAnalysis {
     std::vector<ClipSweepPoint> sweep;      // SCE as sigma varies (Gaussian kernel only)
     Eigen::MatrixXd pcaBefore, pcaAfter;    // n x 2 PCA scores of the image embeddings; may be empty
     Eigen::Vector2d pcaBeforeShare = Eigen::Vector2d::Zero(), pcaAfterShare = Eigen::Vector2d::Zero();  // variance fractions
-    std::vector<int> groupOfRow;            // index into decomposition.groups per row; may be empty
 };
 
 }  // namespace scalpel

@@ -39,8 +39,8 @@ ScatterFigure pcaFigure(const ClipAnalysis& a, const Eigen::MatrixXd& scores, co
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
         set.x.push_back(scores(i, 0));
         set.y.push_back(scores(i, 1));
-        if (size_t(i) < a.groupOfRow.size() && groups > 1)
-            set.shade.push_back(double(a.groupOfRow[size_t(i)]) / double(groups - 1));
+        if (size_t(i) < a.decomposition.groupOfRow.size() && groups > 1)
+            set.shade.push_back(double(a.decomposition.groupOfRow[size_t(i)]) / double(groups - 1));
     }
     f.sets.push_back(std::move(set));
     return f;
@@ -111,7 +111,7 @@ ClipFigures buildClipFigures(const ClipAnalysis& a) {
     const std::string form = a.nullifyForm.empty() ? "" : " (" + a.nullifyForm + " form)";
     F.pcaBefore = pcaFigure(a, a.pcaBefore, a.pcaBeforeShare, "Image embeddings, PCA: before nullification");
     F.pcaAfter = pcaFigure(a, a.pcaAfter, a.pcaAfterShare, "After prompt nullification" + form);
-    if (!a.groupOfRow.empty()) {
+    if (!a.decomposition.groupOfRow.empty()) {
         F.pcaBefore.legend.push_back({"colour = prompt group", Colormap::get(ColormapKind::Viridis).at(0.5)});
     }
 
