@@ -17,22 +17,28 @@
 
 namespace scalpel::engine {
 
-struct LayerNormWeights {
-    Eigen::VectorXf weight, bias;  // [D]
+// Templated on the scalar so that the engine can also run in float64 for validation; the
+// loader always produces float32 (castWeights converts).
+template <class S>
+struct LayerNormT {
+    Eigen::Matrix<S, Eigen::Dynamic, 1> weight, bias;  // [D]
 };
 
 enum class Qkv { Q = 0, K = 1, V = 2 };
 
-struct Gpt2Block {
-    LayerNormWeights ln1, ln2;
-    Eigen::MatrixXf attnW;      // attn.c_attn.weight [D, 3D], output columns [q | k | v]
-    Eigen::VectorXf attnB;      // [3D]
-    Eigen::MatrixXf attnProjW;  // attn.c_proj.weight [D, D]
-    Eigen::VectorXf attnProjB;  // [D]
-    Eigen::MatrixXf fcW;        // mlp.c_fc.weight [D, I]
-    Eigen::VectorXf fcB;        // [I]
-    Eigen::MatrixXf mlpProjW;   // mlp.c_proj.weight [I, D]
-    Eigen::VectorXf mlpProjB;   // [D]
+template <class S>
+struct Gpt2BlockT {
+    using Matrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+    using Vector = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+    LayerNormT<S> ln1, ln2;
+    Matrix attnW;      // attn.c_attn.weight [D, 3D], output columns [q | k | v]
+    Vector attnB;      // [3D]
+    Matrix attnProjW;  // attn.c_proj.weight [D, D]
+    Vector attnProjB;  // [D]
+    Matrix fcW;        // mlp.c_fc.weight [D, I]
+    Vector fcB;        // [I]
+    Matrix mlpProjW;   // mlp.c_proj.weight [I, D]
+    Vector mlpProjB;   // [D]
     int64_t nHead = 0;
     int64_t headDim = 0;
 
@@ -51,20 +57,57 @@ struct Gpt2Block {
     auto headOutput(int64_t h) const { return attnProjW.middleRows(h * headDim, headDim); }
 };
 
-struct Gpt2Weights {
+template <class S>
+struct Gpt2WeightsT {
+    using Matrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
     HfConfig config;
-    Eigen::MatrixXf wte;  // [V, D]
-    Eigen::MatrixXf wpe;  // [P, D]
-    std::vector<Gpt2Block> blocks;
-    LayerNormWeights lnF;
+    Matrix wte;  // [V, D]
+    Matrix wpe;  // [P, D]
+    std::vector<Gpt2BlockT<S>> blocks;
+    LayerNormT<S> lnF;
     // Set only when the file has an lm_head.weight that differs from wte (then a warning too).
-    std::optional<Eigen::MatrixXf> untiedLmHead;  // [V, D]
+    std::optional<Matrix> untiedLmHead;  // [V, D]
     std::string format;                           // of the weights file ("safetensors", ...)
     std::vector<std::string> warnings;
 
     // logits = h * lmHead().transpose()
-    const Eigen::MatrixXf& lmHead() const { return untiedLmHead ? *untiedLmHead : wte; }
+    const Matrix& lmHead() const { return untiedLmHead ? *untiedLmHead : wte; }
 };
+
+using LayerNormWeights = LayerNormT<float>;
+using Gpt2Block = Gpt2BlockT<float>;
+using Gpt2Weights = Gpt2WeightsT<float>;
+
+// The same weights in another scalar type (float32 -> float64 is exact).
+template <class T, class S>
+Gpt2WeightsT<T> castWeights(const Gpt2WeightsT<S>& w) {
+    auto ln = [](const LayerNormT<S>& n) { return LayerNormT<T>{n.weight.template cast<T>(), n.bias.template cast<T>()}; };
+    Gpt2WeightsT<T> out;
+    out.config = w.config;
+    out.wte = w.wte.template cast<T>();
+    out.wpe = w.wpe.template cast<T>();
+    for (const auto& b : w.blocks) {
+        Gpt2BlockT<T> c;
+        c.ln1 = ln(b.ln1);
+        c.ln2 = ln(b.ln2);
+        c.attnW = b.attnW.template cast<T>();
+        c.attnB = b.attnB.template cast<T>();
+        c.attnProjW = b.attnProjW.template cast<T>();
+        c.attnProjB = b.attnProjB.template cast<T>();
+        c.fcW = b.fcW.template cast<T>();
+        c.fcB = b.fcB.template cast<T>();
+        c.mlpProjW = b.mlpProjW.template cast<T>();
+        c.mlpProjB = b.mlpProjB.template cast<T>();
+        c.nHead = b.nHead;
+        c.headDim = b.headDim;
+        out.blocks.push_back(std::move(c));
+    }
+    out.lnF = ln(w.lnF);
+    if (w.untiedLmHead) out.untiedLmHead = w.untiedLmHead->template cast<T>();
+    out.format = w.format;
+    out.warnings = w.warnings;
+    return out;
+}
 
 // folderOrFile: a checkpoint folder, or one weights file with config.json in its folder.
 // Errors name the tensor with expected and found shapes, or the inconsistent config field.
