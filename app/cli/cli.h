@@ -18,5 +18,6 @@ int run(const std::vector<std::string>& args);
 int inspect(const std::vector<std::string>& args);
 int tokenize(const std::vector<std::string>& args);
 int clip(const std::vector<std::string>& args);
+int runModel(const std::vector<std::string>& args);
 
 }  // namespace scalpel::cli

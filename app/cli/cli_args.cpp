@@ -14,6 +14,10 @@ ArgParser& ArgParser::integer(const char* name, long long& t, bool* given) {
     return *this;
 }
 ArgParser& ArgParser::flag(const char* name, bool& t) { options_.push_back({name, Option::Flag, &t, nullptr}); return *this; }
+ArgParser& ArgParser::values(const char* name, std::vector<std::string>& t) {
+    options_.push_back({name, Option::Values, &t, nullptr});
+    return *this;
+}
 ArgParser& ArgParser::positional(std::vector<std::string>& t) { positional_ = &t; return *this; }
 
 int ArgParser::usageError(const std::string& message) const {
@@ -43,6 +47,11 @@ int ArgParser::parse(const std::vector<std::string>& args) {
             continue;
         }
         if (i + 1 >= args.size()) return usageError(match->name + " needs a value");
+        if (match->kind == Option::Values) {
+            auto& list = *static_cast<std::vector<std::string>*>(match->target);
+            while (i + 1 < args.size() && !args[i + 1].starts_with("--")) list.push_back(args[++i]);
+            continue;
+        }
         const std::string& v = args[++i];
         char* end = nullptr;
         switch (match->kind) {
@@ -59,7 +68,8 @@ int ArgParser::parse(const std::vector<std::string>& args) {
                 *static_cast<long long*>(match->target) = n;
                 break;
             }
-            case Option::Flag: break;
+            case Option::Flag:
+            case Option::Values: break;
         }
         if (match->given) *match->given = true;
     }

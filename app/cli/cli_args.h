@@ -12,6 +12,8 @@ public:
     ArgParser& number(const char* name, double& target);
     ArgParser& integer(const char* name, long long& target, bool* given = nullptr);
     ArgParser& flag(const char* name, bool& target);
+    // --name A B C ...: the words up to the next option (repeatable; appends).
+    ArgParser& values(const char* name, std::vector<std::string>& target);
     ArgParser& positional(std::vector<std::string>& target);
     // -1: parsed, continue; otherwise the exit code to return (0 for --help, 2 on usage errors).
     int parse(const std::vector<std::string>& args);
@@ -20,7 +22,7 @@ public:
 private:
     struct Option {
         std::string name;
-        enum Kind { Value, Number, Integer, Flag } kind;
+        enum Kind { Value, Number, Integer, Flag, Values } kind;
         void* target;
         bool* given;
     };
