@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/common/allocator_tuning.h"
 #include "app/cli/cli.h"
 #ifdef SCALPEL_GUI
 #include "app/gui_main.h"
@@ -32,6 +33,7 @@ bool looksLikeMistypedCommand(const std::string& word) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    scalpel::keepFreedMemory();
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && (scalpel::cli::isSubcommand(args[0]) || looksLikeMistypedCommand(args[0])))
         return scalpel::cli::run(args);

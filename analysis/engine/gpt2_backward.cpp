@@ -64,6 +64,7 @@ private:
         dHat = dy.array().rowwise() * ln.weight.transpose().array();
     }
 
+    void unembedding(const Act<S>& dLogits, Act<S>& dy, Mat<S>& dHead);
     void block(int l, Act<S>& dx);
     void attention(int l, const BlockTape<S>& bt, Act<S>& dz, Act<S>& dqkv);
 
@@ -82,23 +83,10 @@ private:
 template <class S>
 void Backprop<S>::run(const Act<S>& dLogits) {
     const int64_t N = B_ * T_, D = d_.dModel;
-    const auto& head = w_.lmHead();
-    // ---- unembedding (LRP-0 = gradient): dL/d(ln_f output)
+    // ---- unembedding (LRP-0 = gradient): dL/d(ln_f output), and the head's gradient
     Act<S> dy = Act<S>::Zero(N, D);
-    Act<S> lnOut;
-    ops::affine(tape_.hatF, w_.lnF.weight, w_.lnF.bias, lnOut);
-    if (tape_.logits == LogitRows::All) {
-        dy.noalias() = dLogits * head;
-        if (opt_.parameters) out_.parameters["lm_head"] = dLogits.transpose() * lnOut;
-    } else {
-        Act<S> dLast = dLogits * head;
-        Act<S> lastOut(B_, D);
-        for (int64_t b = 0; b < B_; ++b) {
-            dy.row(b * T_ + T_ - 1) = dLast.row(b);
-            lastOut.row(b) = lnOut.row(b * T_ + T_ - 1);
-        }
-        if (opt_.parameters) out_.parameters["lm_head"] = dLogits.transpose() * lastOut;
-    }
+    Mat<S> dHead;
+    unembedding(dLogits, dy, dHead);
     layerNormAffine("ln_f", tape_.hatF, w_.lnF, dy, dHat_);
     site({SiteKind::LnFinalNormalized, -1}, dHat_);
     Act<S> dx;
@@ -107,26 +95,77 @@ void Backprop<S>::run(const Act<S>& dLogits) {
     for (int l = static_cast<int>(w_.blocks.size()) - 1; l >= tape_.resumeLayer; --l) block(l, dx);
 
     // A resumed run has no embedding: wte then only carries the (tied) unembedding's share.
-    Mat<S> dWte = Mat<S>::Zero(w_.wte.rows(), D), dWpe = Mat<S>::Zero(w_.wpe.rows(), D);
+    if (!opt_.parameters) {
+        if (tape_.resumeLayer == 0) {
+            Act<S> dEmbed = dx, dPos = dx;
+            site({SiteKind::Embed, -1}, dEmbed);
+            site({SiteKind::PosEmbed, -1}, dPos);
+        }
+        return;
+    }
+    Mat<S> dWte = w_.untiedLmHead ? Mat<S>::Zero(w_.wte.rows(), D) : std::move(dHead);  // tied: head's share first
+    Mat<S> dWpe = Mat<S>::Zero(w_.wpe.rows(), D);
+    if (w_.untiedLmHead) out_.parameters["lm_head.weight"] = std::move(dHead);
     if (tape_.resumeLayer == 0) {
         Act<S> dEmbed = dx, dPos = dx;
         site({SiteKind::Embed, -1}, dEmbed);
         site({SiteKind::PosEmbed, -1}, dPos);
-        if (opt_.parameters)
-            for (int64_t i = 0; i < N; ++i) {
-                dWte.row(tape_.tokens.ids[static_cast<size_t>(i)]) += dEmbed.row(i);
-                dWpe.row(i % T_) += dPos.row(i);
-            }
+        for (int64_t i = 0; i < N; ++i) {
+            dWte.row(tape_.tokens.ids[static_cast<size_t>(i)]) += dEmbed.row(i);
+            dWpe.row(i % T_) += dPos.row(i);
+        }
     }
-    if (!opt_.parameters) return;
-    auto lm = out_.parameters.find("lm_head");
-    if (!w_.untiedLmHead)
-        dWte += lm->second;  // tied head: the unembedding's share goes to wte as well
-    else
-        out_.parameters["lm_head.weight"] = std::move(lm->second);
-    out_.parameters.erase("lm_head");
     out_.parameters["wte.weight"] = std::move(dWte);
     out_.parameters["wpe.weight"] = std::move(dWpe);
+}
+
+// logits = lnOut * head^T over the forward's logit rows. Metrics such as the logit difference
+// touch a few entries of a few rows: only the nonzero rows and (when few) columns of dLogits
+// enter the products, which is exact and saves two [rows, V] x [V, D] GEMMs.
+template <class S>
+void Backprop<S>::unembedding(const Act<S>& dLogits, Act<S>& dy, Mat<S>& dHead) {
+    const auto& head = w_.lmHead();
+    const int64_t V = head.rows(), D = d_.dModel;
+    auto tokenRow = [&](int64_t r) { return tape_.logits == LogitRows::All ? r : r * T_ + T_ - 1; };
+    std::vector<int64_t> rows, cols;
+    std::vector<char> colUsed(static_cast<size_t>(V), 0);
+    for (int64_t r = 0; r < dLogits.rows(); ++r) {
+        bool any = false;
+        for (int64_t v = 0; v < V; ++v)
+            if (dLogits(r, v) != S(0)) {
+                any = true;
+                colUsed[static_cast<size_t>(v)] = 1;
+            }
+        if (any) rows.push_back(r);
+    }
+    for (int64_t v = 0; v < V; ++v)
+        if (colUsed[static_cast<size_t>(v)]) cols.push_back(v);
+    const bool sparseCols = static_cast<int64_t>(cols.size()) * 4 < V;
+    const int64_t R = static_cast<int64_t>(rows.size());
+    Act<S> g(R, sparseCols ? static_cast<int64_t>(cols.size()) : V), lnOut(R, D);
+    for (int64_t i = 0; i < R; ++i) {
+        if (sparseCols)
+            for (size_t c = 0; c < cols.size(); ++c) g(i, static_cast<int64_t>(c)) = dLogits(rows[static_cast<size_t>(i)], cols[c]);
+        else
+            g.row(i) = dLogits.row(rows[static_cast<size_t>(i)]);
+        const int64_t t = tokenRow(rows[static_cast<size_t>(i)]);
+        lnOut.row(i) = (tape_.hatF.row(t).array() * w_.lnF.weight.transpose().array() + w_.lnF.bias.transpose().array()).matrix();
+    }
+    Act<S> dRows;
+    if (sparseCols) {
+        Mat<S> headCols(static_cast<int64_t>(cols.size()), D);
+        for (size_t c = 0; c < cols.size(); ++c) headCols.row(static_cast<int64_t>(c)) = head.row(cols[c]);
+        dRows.noalias() = g * headCols;
+        if (opt_.parameters) {
+            dHead = Mat<S>::Zero(V, D);
+            const Mat<S> part = g.transpose() * lnOut;
+            for (size_t c = 0; c < cols.size(); ++c) dHead.row(cols[c]) = part.row(static_cast<int64_t>(c));
+        }
+    } else {
+        dRows.noalias() = g * head;
+        if (opt_.parameters) dHead.noalias() = g.transpose() * lnOut;
+    }
+    for (int64_t i = 0; i < R; ++i) dy.row(tokenRow(rows[static_cast<size_t>(i)])) = dRows.row(i);
 }
 
 template <class S>

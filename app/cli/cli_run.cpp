@@ -169,7 +169,7 @@ int runModel(const std::vector<std::string>& args) {
     request.sites = sites;
     request.logits = !lastLogits;
     if (tokenizer)
-        for (int32_t id : tokens.ids) request.tokenStrings.push_back(tokenizer->tokenString(id));
+        for (int32_t id : tokens.ids) request.tokenStrings.push_back(tokenizer->tokenText(id));
     request.provenance.scalpelVersion = SCALPEL_VERSION_STRING;
     request.provenance.modelPath = std::filesystem::absolute(modelPath, ec).string();
     request.provenance.commandLine = joinArgs("run", args);
@@ -187,7 +187,7 @@ int runModel(const std::vector<std::string>& args) {
         j["next_token"] = nlohmann::json::array();
         for (int32_t id : summary->argmaxLast) {
             nlohmann::json n = {{"id", id}};
-            if (tokenizer) n["text"] = tokenizer->tokenString(id);
+            if (tokenizer) n["text"] = tokenizer->tokenText(id);
             j["next_token"].push_back(n);
         }
         std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -197,7 +197,7 @@ int runModel(const std::vector<std::string>& args) {
         for (size_t b = 0; b < summary->argmaxLast.size(); ++b) {
             const int32_t id = summary->argmaxLast[b];
             std::printf("  row %zu: next token %d%s%s%s\n", b, id, tokenizer ? " '" : "",
-                        tokenizer ? tokenizer->tokenString(id).c_str() : "", tokenizer ? "'" : "");
+                        tokenizer ? tokenizer->tokenText(id).c_str() : "", tokenizer ? "'" : "");
         }
     }
     return kOk;
