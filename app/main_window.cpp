@@ -19,6 +19,7 @@
 #include "app/clip_dialog.h"
 #include "app/job_runner.h"
 #include "app/report_exporter.h"
+#include "widgets/views/activation_view.h"
 #include "widgets/views/clip_view.h"
 #include "widgets/views/tensor_inspector.h"
 #include "widgets/views/tensor_tree.h"
@@ -178,6 +179,26 @@ void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file) {
     for (const auto& e : file_->tensors)
         if (e.info.note.empty() && dtypeIsDecodable(e.info.dtype) && better(e, best)) best = &e;
     if (best) tree_->selectTensor(QString::fromStdString(best->info.name));
+    auto schema = file_->metadata.find("scalpel_schema");
+    if (schema != file_->metadata.end() && schema->second == kActivationDumpSchema) showActivationDump(file_->path);
+}
+
+void MainWindow::showActivationDump(const std::string& path) {
+    if (!activations_) {
+        activations_ = new ActivationView(tabs_);
+        tabs_->addTab(activations_, tr("Activations"));
+    }
+    tabs_->setCurrentWidget(activations_);
+    const quint64 generation = openGeneration_;
+    auto prepared = std::make_shared<PreparedDump>();
+    QThread* worker = QThread::create([path, prepared] { *prepared = ActivationView::prepare(path); });
+    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
+    connect(worker, &QThread::finished, this, [this, prepared, generation] {
+        if (generation != openGeneration_) return;  // another file was opened meanwhile
+        if (!activations_->showPrepared(std::move(*prepared))) reportError(activations_->message());
+        emit activationsShown();
+    });
+    worker->start();
 }
 
 bool MainWindow::selectTensor(const QString& name) { return tree_->selectTensor(name); }

@@ -18,6 +18,7 @@ namespace scalpel {
 class TensorTree;
 class TensorInspector;
 class ClipView;
+class ActivationView;
 class JobRunner;
 
 class MainWindow : public QMainWindow {
@@ -41,6 +42,8 @@ public:
     bool runClip(const ClipJobRequest& request);
     // Analysis ▸ CLIP decomposition…, pre-filled with `path`.
     void showClipDialog(const QString& path = {});
+    // An activation dump as a layer x token heatmap (read on a worker thread).
+    void showActivationDump(const std::string& path);
     // Writes the shown CLIP result as report.html + CSVs into `dir`; the error is reported.
     bool exportClipReportTo(const QString& dir);
     ClipView* clipView() const { return clipView_; }
@@ -55,6 +58,7 @@ signals:
     void fileOpened(const QString& path);
     void openFailed(const QString& message);
     void clipShown();
+    void activationsShown();
     void jobFailed(const QString& message);
 
 protected:
@@ -75,6 +79,7 @@ private:
     QDockWidget* treeDock_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     ClipView* clipView_ = nullptr;
+    ActivationView* activations_ = nullptr;
     JobRunner* jobs_ = nullptr;
     QAction* exportAction_ = nullptr;
     QMenu* recentMenu_ = nullptr;

@@ -94,13 +94,25 @@ void drawTicks(ImDrawList* dl, const Heatmap& hm, const HeatmapGeometry& g) {
         dl->AddLine(ImVec2(p.x - 4, y), ImVec2(p.x, y), text);
         dl->AddText(ImVec2(p.x - 7 - w, y - lineH / 2), text, s.c_str());
     }
-    int64_t cs = tickStep(c1 - c0, std::max(2, int(p.w / 70)));
-    for (int64_t c = (c0 + cs - 1) / cs * cs; c < c1; c += cs) {
+    // Named columns (tokens) are labelled one by one where they fit, on two staggered lines so
+    // that neighbours may be twice as wide as a cell; numbered columns get round ticks.
+    int64_t cs = 1;
+    const bool named = !hm.colLabels.empty();
+    if (named) {
+        float widest = 1;
+        for (int64_t c = c0; c < c1; ++c) widest = std::max(widest, ImGui::CalcTextSize(label(hm.colLabels, c).c_str()).x);
+        while (double(cs) * 2 * g.cellWidth() < widest + 6 && cs < c1 - c0) ++cs;
+    } else {
+        cs = tickStep(c1 - c0, std::max(2, int(p.w / 70)));
+    }
+    int64_t k = 0;
+    for (int64_t c = (c0 + cs - 1) / cs * cs; c < c1; c += cs, ++k) {
         float x = float(g.originX() + (double(c) + 0.5) * g.cellWidth());
         std::string s = label(hm.colLabels, c);
         float w = ImGui::CalcTextSize(s.c_str()).x;
-        dl->AddLine(ImVec2(x, p.y + p.h), ImVec2(x, p.y + p.h + 4), text);
-        dl->AddText(ImVec2(x - w / 2, p.y + p.h + 5), text, s.c_str());
+        const float drop = (named && (k % 2)) ? lineH : 0;
+        dl->AddLine(ImVec2(x, p.y + p.h), ImVec2(x, p.y + p.h + 4 + drop), text);
+        dl->AddText(ImVec2(x - w / 2, p.y + p.h + 5 + drop), text, s.c_str());
     }
 }
 
@@ -151,7 +163,7 @@ HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& vi
     if (height > 0) avail.y = std::min(avail.y, height);
     Rect plot{origin.x + kLeftMargin, origin.y + kTitleGap,
               std::max(1.f, avail.x - kLeftMargin - kBarGap - kBarWidth - kBarLabels),
-              std::max(1.f, avail.y - kTitleGap - kBottomMargin)};
+              std::max(1.f, avail.y - kTitleGap - kBottomMargin - (hm.colLabels.empty() ? 0.f : ImGui::GetTextLineHeight()))};
 
     ImGui::SetCursorScreenPos(ImVec2(plot.x, plot.y));
     ImGui::InvisibleButton("plot", ImVec2(plot.w, plot.h));

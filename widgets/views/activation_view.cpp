@@ -1,0 +1,280 @@
+#include "widgets/views/activation_view.h"
+
+#include <imgui.h>
+
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QHBoxLayout>
+#include <QShortcut>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "widgets/canvas/imgui_canvas.h"
+#include "widgets/plots/colormap.h"
+
+namespace scalpel {
+
+namespace {
+
+// Token texts for an axis: spaces made visible, control characters escaped, kept short.
+std::string axisLabel(const std::string& text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (c == ' ') out += "\xC2\xB7";  // middle dot
+        else if (c == '\n') out += "\\n";
+        else if (c < 0x20) out += '?';
+        else out += char(c);
+    }
+    if (out.size() > 24) {
+        out.resize(21);
+        out.append("...");
+    }
+    return out;
+}
+
+}  // namespace
+
+ActivationView::ActivationView(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    header_ = new QLabel(this);
+    header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(header_);
+
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Site"), this));
+    family_ = new QComboBox(this);
+    family_->setMinimumWidth(220);
+    controls->addWidget(family_);
+    controls->addWidget(new QLabel(tr("Example"), this));
+    example_ = new QSpinBox(this);
+    controls->addWidget(example_);
+    controls->addWidget(new QLabel(tr("Per token"), this));
+    reducer_ = new QComboBox(this);
+    reducer_->addItem(tr("L2 norm"), int(TokenReducer::L2Norm));
+    reducer_->addItem(tr("mean"), int(TokenReducer::Mean));
+    reducer_->addItem(tr("max |x|"), int(TokenReducer::MaxAbs));
+    reducer_->addItem(tr("feature"), int(TokenReducer::Feature));
+    controls->addWidget(reducer_);
+    feature_ = new QSpinBox(this);
+    feature_->setEnabled(false);
+    controls->addWidget(feature_);
+    controls->addStretch(1);
+    layout->addLayout(controls);
+
+    canvas_ = new ImGuiCanvas(this);
+    canvas_->setDrawFunction([this] { drawFrame(); });
+    layout->addWidget(canvas_, 1);
+
+    strip_ = new QLabel(this);
+    strip_->setWordWrap(true);
+    strip_->setTextFormat(Qt::RichText);
+    strip_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    strip_->setMinimumHeight(48);
+    layout->addWidget(strip_);
+
+    connect(family_, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
+    connect(example_, &QSpinBox::valueChanged, this, [this] { rebuild(); });
+    connect(reducer_, &QComboBox::currentIndexChanged, this, [this] {
+        feature_->setEnabled(TokenReducer(reducer_->currentData().toInt()) == TokenReducer::Feature);
+        rebuild();
+    });
+    connect(feature_, &QSpinBox::valueChanged, this, [this] { rebuild(); });
+    connect(this, &ActivationView::hoverChanged, this, [this] { updateStrip(); });
+    // Esc releases a pinned row wherever the focus is inside the view (the canvas takes keys).
+    auto* release = new QShortcut(QKeySequence(Qt::Key_Escape), this, [this] { lockRow(std::nullopt); });
+    release->setContext(Qt::WidgetWithChildrenShortcut);
+    header_->setText(tr("No activation dump open"));
+}
+
+PreparedDump ActivationView::prepare(const std::string& path) {
+    PreparedDump p;
+    auto dump = readActivationDump(path);
+    if (!dump) {
+        p.error = QString::fromStdString(dump.error().what());
+        return p;
+    }
+    p.dump = std::move(*dump);
+    uint64_t total = 0;
+    std::vector<std::string> names;
+    for (const auto& s : p.dump.sites) {
+        names.push_back(s.name);
+        total += uint64_t(s.shape[0]) * uint64_t(s.shape[1]) * uint64_t(s.shape[2]);
+    }
+    if (total > PreparedDump::kMaxElements) {
+        p.error = QObject::tr("%1: the sites hold %2 values in all, more than this view loads (%3)")
+                      .arg(QString::fromStdString(path)).arg(total).arg(PreparedDump::kMaxElements);
+        return p;
+    }
+    for (const auto& s : p.dump.sites) {
+        auto data = readDataset(path, "/sites/" + s.name);
+        if (!data) {
+            p.error = QString::fromStdString(data.error().what());
+            return p;
+        }
+        p.features[s.name] = s.shape[2];
+        p.values[s.name] = std::move(data->values);
+    }
+    p.families = groupSiteFamilies(names);
+    if (p.families.empty()) p.error = QObject::tr("%1 holds no hook sites (only tokens/logits)").arg(QString::fromStdString(path));
+    return p;
+}
+
+bool ActivationView::showPrepared(PreparedDump prepared) {
+    data_ = std::move(prepared);
+    message_ = data_.error;
+    locked_.reset();
+    view_ = {};
+    {
+        const QSignalBlocker b1(family_), b2(example_);
+        family_->clear();
+        for (const auto& f : data_.families)
+            family_->addItem(f.layers.empty() ? QString::fromStdString(f.name)
+                                              : tr("%1  (%n layer(s))", nullptr, int(f.layers.size())).arg(QString::fromStdString(f.name)),
+                             QString::fromStdString(f.name));
+        // Open on the residual stream when there is one: the usual first look.
+        const int resid = family_->findData(QStringLiteral("hook_resid_pre"));
+        if (resid >= 0) family_->setCurrentIndex(resid);
+        example_->setRange(0, int(std::max<int64_t>(0, data_.dump.examples - 1)));
+        example_->setValue(0);
+    }
+    if (!message_.isEmpty()) {
+        header_->setText(message_);
+        heatmap_ = {};
+        canvas_->requestRedraw();
+        return false;
+    }
+    rebuild();
+    return true;
+}
+
+QString ActivationView::familyName() const { return family_->currentData().toString(); }
+
+void ActivationView::setFamily(const QString& name) {
+    const int i = family_->findData(name);
+    if (i >= 0) family_->setCurrentIndex(i);
+}
+
+void ActivationView::setExample(int example) { example_->setValue(example); }
+
+void ActivationView::setReducer(TokenReducer reducer, int feature) {
+    const QSignalBlocker b(feature_);
+    feature_->setValue(feature);
+    reducer_->setCurrentIndex(reducer_->findData(int(reducer)));
+    rebuild();
+}
+
+void ActivationView::lockRow(std::optional<int64_t> row) {
+    locked_ = row;
+    updateStrip();
+}
+
+void ActivationView::rebuild() {
+    const int fi = family_->currentIndex();
+    if (fi < 0 || size_t(fi) >= data_.families.size()) return;
+    const SiteFamily& fam = data_.families[size_t(fi)];
+    const int64_t E = data_.dump.examples, T = data_.dump.tokens, ex = example_->value();
+    const auto reducer = TokenReducer(reducer_->currentData().toInt());
+    const int64_t F = data_.features.at(fam.sites.front());
+    feature_->setRange(0, int(F - 1));
+
+    plots::Heatmap hm;
+    hm.rows = int64_t(fam.sites.size());
+    hm.cols = T;
+    for (size_t r = 0; r < fam.sites.size(); ++r) {
+        const auto& site = fam.sites[r];
+        const auto row = reduceTokens(data_.values.at(site), E, T, data_.features.at(site), ex, reducer, feature_->value());
+        hm.values.insert(hm.values.end(), row.begin(), row.end());
+        std::string rowLabel = site;
+        if (!fam.layers.empty()) rowLabel = std::string("L").append(std::to_string(fam.layers[r]));
+        hm.rowLabels.push_back(std::move(rowLabel));
+    }
+    for (int64_t t = 0; t < T; ++t) {
+        const size_t i = size_t(ex * T + t);
+        hm.colLabels.push_back(i < data_.dump.tokenStrings.size() ? axisLabel(data_.dump.tokenStrings[i])
+                                                                  : std::to_string(data_.dump.tokenIds[i]));
+    }
+    const QString reducerText = reducer == TokenReducer::Feature ? tr("feature %1").arg(feature_->value()) : reducer_->currentText();
+    hm.title = QString("%1 — %2 per token, example %3").arg(QString::fromStdString(fam.name), reducerText).arg(ex).toStdString();
+    plots::autoScale(hm);
+    heatmap_ = std::move(hm);
+    lodCache_ = {};
+    header_->setText(tr("%1 — %2 example(s) × %3 token(s); rows: layers, columns: tokens. Hover for values, click a row "
+                        "to pin it in the token strip (Esc releases).")
+                         .arg(QString::fromStdString(data_.dump.path))
+                         .arg(E)
+                         .arg(T));
+    if (locked_ && *locked_ >= heatmap_.rows) locked_.reset();
+    updateStrip();
+    canvas_->requestRedraw();
+}
+
+int64_t ActivationView::stripRow() const { return stripRow_; }
+
+QString ActivationView::stripHtml() const { return strip_->text(); }
+
+void ActivationView::updateStrip() {
+    if (heatmap_.rows == 0) {
+        strip_->clear();
+        stripRow_ = -1;
+        return;
+    }
+    stripRow_ = locked_ ? *locked_ : (frame_.hover ? frame_.hover->cell.row : heatmap_.rows - 1);
+    const auto& cmap = plots::Colormap::get(heatmap_.colormap);
+    const int64_t ex = example_->value(), T = heatmap_.cols;
+    QString html = QStringLiteral("<b>%1%2:</b> ")
+                       .arg(QString::fromStdString(heatmap_.rowLabels[size_t(stripRow_)]), locked_ ? tr(" (pinned)") : QString());
+    for (int64_t t = 0; t < T; ++t) {
+        const double v = heatmap_.at(stripRow_, t);
+        const plots::Rgb c = cmap.at(plots::normalise(v, heatmap_.vmin, heatmap_.vmax));
+        const double lum = 0.299 * c.r + 0.587 * c.g + 0.114 * c.b;
+        const size_t i = size_t(ex * T + t);
+        QString text = i < data_.dump.tokenStrings.size() ? QString::fromStdString(data_.dump.tokenStrings[i])
+                                                          : QString::number(data_.dump.tokenIds[i]);
+        html += QStringLiteral("<span style=\"background-color:%1; color:%2\" title=\"%3\">%4</span>")
+                    .arg(QColor::fromRgbF(c.r, c.g, c.b).name(), lum < 0.5 ? "#ffffff" : "#000000")
+                    .arg(v, 0, 'g', 5)
+                    .arg(text.toHtmlEscaped().replace(' ', "&nbsp;"));
+    }
+    strip_->setText(html);
+}
+
+void ActivationView::drawFrame() {
+    const auto previous = frame_.hover;
+    if (heatmap_.rows == 0) {
+        frame_ = {};
+        ImGui::TextWrapped("%s", message_.isEmpty() ? "Open an activation dump (scalpel run --out DUMP.h5)." : message_.toUtf8().constData());
+    } else {
+        frame_ = plots::drawImGuiHeatmap("activations", heatmap_, view_, 0, &lodCache_);
+        hasFrame_ = true;
+        // A click without a drag pins the row under the mouse.
+        if (frame_.hover && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+            ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).x == 0 &&
+            ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).y == 0) {
+            locked_ = frame_.hover->cell.row;
+            updateStrip();
+        }
+    }
+    const bool changed = previous.has_value() != frame_.hover.has_value() ||
+                         (previous && frame_.hover && !(previous->cell == frame_.hover->cell));
+    if (changed) emit hoverChanged();
+}
+
+std::optional<QPointF> ActivationView::cellCentre(int64_t row, int64_t col) const {
+    if (!hasFrame_ || row < 0 || col < 0 || row >= heatmap_.rows || col >= heatmap_.cols) return std::nullopt;
+    const plots::Rect r = frame_.geometry.cellRect({row, col});
+    if (r.w <= 0 || r.h <= 0) return std::nullopt;
+    return QPointF(r.x + r.w / 2, r.y + r.h / 2);
+}
+
+bool ActivationView::hoverCell(int64_t row, int64_t col) {
+    const auto centre = cellCentre(row, col);
+    if (!centre) return false;
+    QMouseEvent move(QEvent::MouseMove, *centre, canvas_->mapToGlobal(*centre), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(canvas_, &move);
+    return true;
+}
+
+}  // namespace scalpel
