@@ -235,6 +235,7 @@ void ImGuiCanvas::wheelEvent(QWheelEvent* e) {
 }
 
 void ImGuiCanvas::keyPressEvent(QKeyEvent* e) {
+    emit keyPressed(e->key());
     const int k = imguiKey(e->key());
     const auto mods = e->modifiers();
     const QString text = e->text();

@@ -30,6 +30,8 @@ public:
 
 signals:
     void frameDrawn();
+    // Every key press, as Qt reports it (views react to keys such as Esc without polling ImGui).
+    void keyPressed(int qtKey);
 
 protected:
     void initializeGL() override;

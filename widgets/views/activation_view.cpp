@@ -86,6 +86,9 @@ ActivationView::ActivationView(QWidget* parent) : QWidget(parent) {
     // Esc releases a pinned row wherever the focus is inside the view (the canvas takes keys).
     auto* release = new QShortcut(QKeySequence(Qt::Key_Escape), this, [this] { lockRow(std::nullopt); });
     release->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(canvas_, &ImGuiCanvas::keyPressed, this, [this](int key) {
+        if (key == Qt::Key_Escape) lockRow(std::nullopt);
+    });
     header_->setText(tr("No activation dump open"));
 }
 
