@@ -19,5 +19,6 @@ int inspect(const std::vector<std::string>& args);
 int tokenize(const std::vector<std::string>& args);
 int clip(const std::vector<std::string>& args);
 int runModel(const std::vector<std::string>& args);
+int patch(const std::vector<std::string>& args);
 
 }  // namespace scalpel::cli

@@ -17,6 +17,7 @@ const std::map<std::string, Command>& commands() {
         {"inspect", {inspect, "list the tensors of a checkpoint or tensor file"}},
         {"tokenize", {tokenize, "encode text with a GPT-2 BPE tokenizer"}},
         {"clip", {clip, "Schur-complement decomposition of paired CLIP embeddings (SCE)"}},
+        {"patch", {patch, "activation/attribution patching, RelP and integrated gradients on a GPT-2 circuit"}},
         {"run", {runModel, "run a GPT-2 model on text or token ids and dump logits and hook sites"}},
     };
     return table;
