@@ -10,6 +10,11 @@
 
 namespace scalpel::plots {
 
+struct Cell {
+    int64_t row = 0, col = 0;
+    bool operator==(const Cell&) const = default;
+};
+
 struct Heatmap {
     std::vector<float> values;  // row-major, rows * cols
     int64_t rows = 0, cols = 0;
@@ -17,6 +22,7 @@ struct Heatmap {
     std::string title;
     ColormapKind colormap = ColormapKind::Viridis;
     float vmin = 0, vmax = 1;  // value range mapped onto the colormap
+    std::optional<Cell> highlight;  // a cell selected in a linked view, drawn outlined
 
     float at(int64_t row, int64_t col) const { return values[size_t(row * cols + col)]; }
 };
@@ -32,10 +38,6 @@ void autoScale(Heatmap& heatmap);
 // zoomed out. NaN when the block holds no finite value.
 float aggregateBlock(const Heatmap& heatmap, int64_t r0, int64_t r1, int64_t c0, int64_t c1);
 
-struct Cell {
-    int64_t row = 0, col = 0;
-    bool operator==(const Cell&) const = default;
-};
 
 struct Rect {
     float x = 0, y = 0, w = 0, h = 0;

@@ -154,13 +154,14 @@ void handleInput(const Rect& plot, HeatmapView& view) {
 }  // namespace
 
 HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& view, float height,
-                              HeatmapLodCache* cache) {
+                              HeatmapLodCache* cache, float width) {
     HeatmapFrame frame;
     ImGui::PushID(id);
     if (!hm.title.empty()) ImGui::TextUnformatted(hm.title.c_str());
     ImVec2 origin = ImGui::GetCursorScreenPos();
     ImVec2 avail = ImGui::GetContentRegionAvail();
     if (height > 0) avail.y = std::min(avail.y, height);
+    if (width > 0) avail.x = std::min(avail.x, width);
     Rect plot{origin.x + kLeftMargin, origin.y + kTitleGap,
               std::max(1.f, avail.x - kLeftMargin - kBarGap - kBarWidth - kBarLabels),
               std::max(1.f, avail.y - kTitleGap - kBottomMargin - (hm.colLabels.empty() ? 0.f : ImGui::GetTextLineHeight()))};
@@ -182,6 +183,12 @@ HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& vi
             Rect r = frame.geometry.cellRect(*cell);
             dl->AddRect(ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), IM_COL32(0, 0, 0, 255), 0, 0, 2.f);
         }
+    if (hm.highlight && hm.highlight->row < hm.rows && hm.highlight->col < hm.cols) {
+        // A cell selected elsewhere (linked views): outlined in black and white so it shows on any colour.
+        Rect r = frame.geometry.cellRect(*hm.highlight);
+        dl->AddRect(ImVec2(r.x - 1, r.y - 1), ImVec2(r.x + r.w + 1, r.y + r.h + 1), IM_COL32(255, 255, 255, 255), 0, 0, 3.f);
+        dl->AddRect(ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), IM_COL32(0, 0, 0, 255), 0, 0, 1.5f);
+    }
     dl->PopClipRect();
     drawTicks(dl, hm, frame.geometry);
     drawColourBar(dl, hm, Rect{plot.x + plot.w + kBarGap, plot.y, kBarWidth, plot.h});

@@ -30,9 +30,9 @@ struct HeatmapLodCache {
 };
 
 // Draws into the remaining content region of the current ImGui window, with the given
-// height (<= 0: all that is left). Updates `view` from mouse input.
+// height and width (<= 0: all that is left). Updates `view` from mouse input.
 HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& heatmap, HeatmapView& view, float height = 0,
-                              HeatmapLodCache* cache = nullptr);
+                              HeatmapLodCache* cache = nullptr, float width = 0);
 
 // Most rectangles one heatmap may emit per frame; beyond this, blocks grow.
 inline constexpr int64_t kMaxHeatmapRects = 160000;

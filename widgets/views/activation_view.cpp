@@ -14,28 +14,10 @@
 
 #include "widgets/canvas/imgui_canvas.h"
 #include "widgets/plots/colormap.h"
+#include "widgets/views/token_label.h"
 
 namespace scalpel {
 
-namespace {
-
-// Token texts for an axis: spaces made visible, control characters escaped, kept short.
-std::string axisLabel(const std::string& text) {
-    std::string out;
-    for (unsigned char c : text) {
-        if (c == ' ') out += "\xC2\xB7";  // middle dot
-        else if (c == '\n') out += "\\n";
-        else if (c < 0x20) out += '?';
-        else out += char(c);
-    }
-    if (out.size() > 24) {
-        out.resize(21);
-        out.append("...");
-    }
-    return out;
-}
-
-}  // namespace
 
 ActivationView::ActivationView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -196,7 +178,7 @@ void ActivationView::rebuild() {
     }
     for (int64_t t = 0; t < T; ++t) {
         const size_t i = size_t(ex * T + t);
-        hm.colLabels.push_back(i < data_.dump.tokenStrings.size() ? axisLabel(data_.dump.tokenStrings[i])
+        hm.colLabels.push_back(i < data_.dump.tokenStrings.size() ? tokenAxisLabel(data_.dump.tokenStrings[i])
                                                                   : std::to_string(data_.dump.tokenIds[i]));
     }
     const QString reducerText = reducer == TokenReducer::Feature ? tr("feature %1").arg(feature_->value()) : reducer_->currentText();
