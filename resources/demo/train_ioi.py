@@ -2,7 +2,7 @@
 """Trains the bundled IOI demo model: a small GPT-2 (real GPT-2 vocabulary and tokenizer) that
 solves indirect-object identification (Wang et al. 2022) by attending back to the names.
 
-    /usr/bin/python3 resources/demo/train_ioi.py        (one CPU thread; about 10 minutes)
+    /usr/bin/python3 resources/demo/train_ioi.py        (one CPU thread; about 5 minutes)
 
 Writes resources/demo/ioi-gpt2/:
   config.json            Hugging Face GPT-2 config (n_embd 64, n_head 4, n_layer 4, n_positions 64)
