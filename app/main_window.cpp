@@ -21,6 +21,8 @@
 #include "app/report_exporter.h"
 #include "widgets/views/activation_view.h"
 #include "widgets/views/clip_view.h"
+#include "widgets/views/patching_view.h"
+#include "analysis/patching/patching_result_file.h"
 #include "widgets/views/tensor_inspector.h"
 #include "widgets/views/tensor_tree.h"
 
@@ -181,6 +183,30 @@ void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file) {
     if (best) tree_->selectTensor(QString::fromStdString(best->info.name));
     auto schema = file_->metadata.find("scalpel_schema");
     if (schema != file_->metadata.end() && schema->second == kActivationDumpSchema) showActivationDump(file_->path);
+    auto method = file_->metadata.find("method");
+    if (method != file_->metadata.end() && method->second == "relevance-patching") showPatchingResult(file_->path);
+}
+
+void MainWindow::showPatchingResult(const std::string& path) {
+    if (!patching_) {
+        patching_ = new PatchingView(tabs_);
+        tabs_->addTab(patching_, tr("Relevance patching"));
+    }
+    tabs_->setCurrentWidget(patching_);
+    const quint64 generation = openGeneration_;
+    auto loaded = std::make_shared<std::optional<scalpel::Result<patching::PatchingFile>>>();
+    QThread* worker = QThread::create([path, loaded] { *loaded = patching::readPatchingResult(path); });
+    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
+    connect(worker, &QThread::finished, this, [this, loaded, generation] {
+        if (generation != openGeneration_) return;
+        if (!loaded->has_value() || !loaded->value()) {
+            reportError(loaded->has_value() ? QString::fromStdString(loaded->value().error().what()) : tr("reading failed"));
+            return;
+        }
+        patching_->showResult(std::move(loaded->value()->result), std::move(loaded->value()->summary));
+        emit patchingShown();
+    });
+    worker->start();
 }
 
 void MainWindow::showActivationDump(const std::string& path) {

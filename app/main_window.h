@@ -19,6 +19,7 @@ class TensorTree;
 class TensorInspector;
 class ClipView;
 class ActivationView;
+class PatchingView;
 class JobRunner;
 
 class MainWindow : public QMainWindow {
@@ -44,6 +45,8 @@ public:
     void showClipDialog(const QString& path = {});
     // An activation dump as a layer x token heatmap (read on a worker thread).
     void showActivationDump(const std::string& path);
+    // A relevance-patching result file (scalpel patch --out) as method heatmaps and scatters.
+    void showPatchingResult(const std::string& path);
     // Writes the shown CLIP result as report.html + CSVs into `dir`; the error is reported.
     bool exportClipReportTo(const QString& dir);
     ClipView* clipView() const { return clipView_; }
@@ -59,6 +62,7 @@ signals:
     void openFailed(const QString& message);
     void clipShown();
     void activationsShown();
+    void patchingShown();
     void jobFailed(const QString& message);
 
 protected:
@@ -80,6 +84,7 @@ private:
     QTabWidget* tabs_ = nullptr;
     ClipView* clipView_ = nullptr;
     ActivationView* activations_ = nullptr;
+    PatchingView* patching_ = nullptr;
     JobRunner* jobs_ = nullptr;
     QAction* exportAction_ = nullptr;
     QMenu* recentMenu_ = nullptr;

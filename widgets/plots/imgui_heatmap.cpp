@@ -157,7 +157,12 @@ HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& vi
                               HeatmapLodCache* cache, float width) {
     HeatmapFrame frame;
     ImGui::PushID(id);
-    if (!hm.title.empty()) ImGui::TextUnformatted(hm.title.c_str());
+    const float left = ImGui::GetCursorScreenPos().x;
+    if (!hm.title.empty()) {
+        ImGui::TextUnformatted(hm.title.c_str());
+        // A new line returns to the window's left edge: stay in this figure's column.
+        ImGui::SetCursorScreenPos(ImVec2(left, ImGui::GetCursorScreenPos().y));
+    }
     ImVec2 origin = ImGui::GetCursorScreenPos();
     ImVec2 avail = ImGui::GetContentRegionAvail();
     if (height > 0) avail.y = std::min(avail.y, height);

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QMouseEvent>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "analysis/common/agreement.h"
@@ -46,9 +47,11 @@ PatchingView::PatchingView(QWidget* parent) : QWidget(parent) {
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Component"), this));
     component_ = new QComboBox(this);
+    component_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     controls->addWidget(component_);
     controls->addWidget(new QLabel(tr("Show"), this));
     example_ = new QComboBox(this);
+    example_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     controls->addWidget(example_);
     shared_ = new QCheckBox(tr("Shared colour scale"), this);
     shared_->setChecked(true);
@@ -248,12 +251,16 @@ void PatchingView::drawFrame() {
     const ImVec2 origin = ImGui::GetCursorScreenPos(), avail = ImGui::GetContentRegionAvail();
     const float gap = 16, lineH = ImGui::GetTextLineHeightWithSpacing();
     const float heatH = scatters_.empty() ? avail.y : avail.y * 0.56f;
+    // Side by side while each map keeps ~330 px; otherwise a grid of as many columns as fit.
     const size_t n = heatmaps_.size();
-    const float w = (avail.x - gap * float(n - 1)) / float(n);
+    const size_t perRow = std::clamp<size_t>(size_t((avail.x + gap) / (330 + gap)), 1, n);
+    const size_t gridRows = (n + perRow - 1) / perRow;
+    const float w = (avail.x - gap * float(perRow - 1)) / float(perRow);
+    const float h = (heatH - gap * float(gridRows - 1)) / float(gridRows);
     std::optional<plots::Cell> hovered;
     for (size_t i = 0; i < n; ++i) {
-        ImGui::SetCursorScreenPos(ImVec2(origin.x + float(i) * (w + gap), origin.y));
-        frames_[i] = plots::drawImGuiHeatmap(("map" + std::to_string(i)).c_str(), heatmaps_[i], views_[i], heatH - lineH, nullptr, w);
+        ImGui::SetCursorScreenPos(ImVec2(origin.x + float(i % perRow) * (w + gap), origin.y + float(i / perRow) * (h + gap)));
+        frames_[i] = plots::drawImGuiHeatmap(("map" + std::to_string(i)).c_str(), heatmaps_[i], views_[i], h - lineH, nullptr, w);
         if (frames_[i].hover) hovered = frames_[i].hover->cell;
     }
     if (!scatters_.empty()) {
