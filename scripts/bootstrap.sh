@@ -18,12 +18,19 @@ cmake --build "$build_dir" -j "$jobs"
 case "$mode" in
   build) ;;
   run)
-    demo=resources/demo/demo_mlp.safetensors
+    # The IOI demo: a small GPT-2 trained by resources/demo/train_ioi.py. Its activations on one
+    # prompt and relevance patching on 32 held-out prompt pairs, then the workbench on the result.
+    demo=resources/demo/ioi-gpt2
+    out="$build_dir/demo"
+    mkdir -p "$out"
+    "$build_dir/bin/scalpel" run --model "$demo" --out "$out/ioi_activations.h5" \
+      --text "When Mary and John went to the store, John gave a drink to"
+    "$build_dir/bin/scalpel" patch --model "$demo" --prompts resources/demo/ioi_prompts.jsonl \
+      --method ap,atp,relp,ig --components resid_pre,attn_out,mlp_out,head,head_pos --out "$out/ioi_patching.h5"
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-      exec "$build_dir/bin/scalpel" "$demo"
+      exec "$build_dir/bin/scalpel" "$out/ioi_patching.h5"
     else
-      echo "No display: printing the headless summary of the demo workspace." >&2
-      exec "$build_dir/bin/scalpel" inspect --stats "$demo"
+      echo "No display: the results above are the headless output (open $out/*.h5 in the workbench later)." >&2
     fi ;;
   test)
     # --output-on-failure shows a failing test's log; the summary line closes the output.
