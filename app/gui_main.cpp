@@ -10,7 +10,9 @@
 #include "app/gui_options.h"
 #include "app/main_window.h"
 #include "widgets/canvas/imgui_canvas.h"
+#include "widgets/views/activation_view.h"
 #include "widgets/views/clip_view.h"
+#include "widgets/views/patching_view.h"
 #include "widgets/views/tensor_inspector.h"
 
 namespace scalpel {
@@ -30,6 +32,22 @@ void applyGuiOptions(MainWindow& window, const GuiOptions& options) {
                     window.inspector()->hoverCell(options.hover->y(), options.hover->x());
                 });
             });
+        if (options.hover) {
+            // Dumps: hover the cell; patching results: pin the node (its details show below).
+            QObject::connect(&window, &MainWindow::activationsShown, &window, [&window, options] {
+                QTimer::singleShot(600, &window, [&window, options] {
+                    if (auto* v = window.findChild<ActivationView*>()) v->hoverCell(options.hover->y(), options.hover->x());
+                });
+            });
+            QObject::connect(&window, &MainWindow::patchingShown, &window, [&window, options] {
+                QTimer::singleShot(600, &window, [&window, options] {
+                    if (auto* v = window.findChild<PatchingView*>()) {
+                        v->pin(plots::Cell{options.hover->y(), options.hover->x()});
+                        v->hoverCell(0, options.hover->y(), options.hover->x());
+                    }
+                });
+            });
+        }
     }
     if (!options.clip.isEmpty()) {
         window.setGeometry(window.screen()->availableGeometry());

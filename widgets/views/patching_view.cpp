@@ -8,6 +8,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
+#include <QScrollArea>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
@@ -64,8 +65,14 @@ PatchingView::PatchingView(QWidget* parent) : QWidget(parent) {
     details_ = new QLabel(this);
     details_->setTextFormat(Qt::RichText);
     details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    details_->setMinimumHeight(60);
-    layout->addWidget(details_);
+    // Many examples make a wide table: scroll it rather than widen the window.
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(details_);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setMinimumHeight(110);
+    scroll->setMaximumHeight(150);
+    layout->addWidget(scroll);
 
     connect(component_, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
     connect(example_, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
