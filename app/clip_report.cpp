@@ -17,20 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-// Round-trip precision for CSV files: the numbers read back are the numbers computed.
-std::string exact(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
-std::string csvField(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
 std::string scalarText(const json& v) {
     if (v.is_number_float()) {
         char buf[40];
@@ -54,7 +40,7 @@ void flatten(const json& j, const std::string& prefix, std::vector<std::pair<std
 std::string spectraCsv(const clip::Decomposition& d) {
     std::string s = "index,c_ii,lambda_text,lambda_schur,c_tt\n";
     const Eigen::Index n = std::max({d.spectrumImage.size(), d.spectrumText.size(), d.spectrumSchur.size(), d.spectrumTextCov.size()});
-    auto at = [](const Eigen::VectorXd& v, Eigen::Index i) { return i < v.size() ? exact(v(i)) : std::string(); };
+    auto at = [](const Eigen::VectorXd& v, Eigen::Index i) { return i < v.size() ? csvNumber(v(i)) : std::string(); };
     for (Eigen::Index i = 0; i < n; ++i)
         s += std::to_string(i + 1) + "," + at(d.spectrumImage, i) + "," + at(d.spectrumText, i) + "," +
              at(d.spectrumSchur, i) + "," + at(d.spectrumTextCov, i) + "\n";
@@ -74,8 +60,8 @@ Report buildClipReport(const ClipAnalysis& a) {
     r.title = "CLIP Schur-complement decomposition" + (a.source.empty() ? std::string() : " — " + a.source);
 
     ReportSection scores{"Scores", {}, {}, {}};
-    scores.paragraphs = {"SCE = " + exact(d.sce) + ". " + kSceMeaning + ".",
-                         "Text score = " + exact(d.textScore) + ". " + kTextScoreMeaning + ".",
+    scores.paragraphs = {"SCE = " + csvNumber(d.sce) + ". " + kSceMeaning + ".",
+                         "Text score = " + csvNumber(d.textScore) + ". " + kTextScoreMeaning + ".",
                          "Tr Λ_{I|T} " + plots::formatNumber(d.traceSchur) + " + Tr Λ_{I,T} " +
                              plots::formatNumber(d.traceText) + " = Tr C_II " + plots::formatNumber(d.traceImage) +
                              ". Route: " + clipRouteLine(d) + "."};
@@ -93,7 +79,7 @@ Report buildClipReport(const ClipAnalysis& a) {
     std::string scoresCsv = "quantity,value\n";
     for (const auto& [key, value] : flat) {
         table.rows.push_back({key, scalarText(value)});
-        scoresCsv += csvField(key) + "," + csvField(value.is_number() ? exact(value.get<double>()) : scalarText(value)) + "\n";
+        scoresCsv += csvField(key) + "," + csvField(value.is_number() ? csvNumber(value.get<double>()) : scalarText(value)) + "\n";
     }
     numbers.tables.push_back(std::move(table));
     r.sections.push_back(std::move(numbers));
@@ -103,15 +89,15 @@ Report buildClipReport(const ClipAnalysis& a) {
                                 " prompt groups; the within-group trace is the image diversity of one prompt.");
     if (!F.groups.bars.empty()) groups.figures.push_back(figure(F.groups, "Largest groups", 620, 40 + 22 * int(F.groups.bars.size()) + 60));
     std::string groupsCsv = "prompt,size,within_trace\n";
-    for (const auto& g : d.groups) groupsCsv += csvField(g.label) + "," + std::to_string(g.size) + "," + exact(g.withinTrace) + "\n";
+    for (const auto& g : d.groups) groupsCsv += csvField(g.label) + "," + std::to_string(g.size) + "," + csvNumber(g.withinTrace) + "\n";
     r.sections.push_back(std::move(groups));
 
     if (a.nullification || a.pcaBefore.size() > 0) {
         ReportSection nul{"Prompt nullification", {}, {}, {}};
         if (a.nullification)
             nul.paragraphs.push_back("Form: " + a.nullifyForm + ". Mean cos(text, image) " +
-                                     exact(a.nullification->meanCosineBefore) + " before, " +
-                                     exact(a.nullification->meanCosineAfter) + " after; rank kept " +
+                                     csvNumber(a.nullification->meanCosineBefore) + " before, " +
+                                     csvNumber(a.nullification->meanCosineAfter) + " after; rank kept " +
                                      std::to_string(a.nullification->rankKept) + ".");
         if (!F.pcaBefore.sets.empty()) nul.figures.push_back(figure(F.pcaBefore, "PCA of the image embeddings (colour: prompt group)"));
         if (!F.pcaAfter.sets.empty()) nul.figures.push_back(figure(F.pcaAfter, "PCA after nullification"));
@@ -134,13 +120,13 @@ Report buildClipReport(const ClipAnalysis& a) {
     r.csvs.push_back({"scores", scoresCsv});
     if (!a.sweep.empty()) {
         std::string s = "sigma,sce,text_score\n";
-        for (const auto& p : a.sweep) s += exact(p.sigma) + "," + exact(p.sce) + "," + exact(p.textScore) + "\n";
+        for (const auto& p : a.sweep) s += csvNumber(p.sigma) + "," + csvNumber(p.sce) + "," + csvNumber(p.textScore) + "\n";
         r.csvs.push_back({"sigma_sweep", s});
     }
     if (a.nullification) {
         std::string s = "row,cosine_before,cosine_after\n";
         for (Eigen::Index i = 0; i < a.nullification->cosineBefore.size(); ++i)
-            s += std::to_string(i) + "," + exact(a.nullification->cosineBefore(i)) + "," + exact(a.nullification->cosineAfter(i)) + "\n";
+            s += std::to_string(i) + "," + csvNumber(a.nullification->cosineBefore(i)) + "," + csvNumber(a.nullification->cosineAfter(i)) + "\n";
         r.csvs.push_back({"nullification", s});
     }
     return r;

@@ -70,6 +70,10 @@ void applyGuiOptions(MainWindow& window, const GuiOptions& options) {
                 });
             });
     }
+    if (options.clip.isEmpty() && !options.reportDir.isEmpty())  // a result file's report, headless
+        QObject::connect(&window, &MainWindow::patchingShown, &window, [&window, options] {
+            QCoreApplication::exit(window.exportPatchingReportTo(options.reportDir) ? 0 : 1);
+        });
     for (const QString& file : options.files) window.openPath(file);
 }
 

@@ -204,6 +204,7 @@ void MainWindow::showPatchingResult(const std::string& path) {
             return;
         }
         patching_->showResult(std::move(loaded->value()->result), std::move(loaded->value()->summary));
+        exportAction_->setEnabled(true);
         emit patchingShown();
     });
     worker->start();
@@ -305,9 +306,24 @@ bool MainWindow::exportClipReportTo(const QString& dir) {
 }
 
 void MainWindow::exportReport() {
-    if (!clipView_ || !clipView_->analysis()) return;
+    const bool patchingShown = patching_ && patching_->hasResult() && tabs_->currentWidget() == patching_;
+    if (!patchingShown && (!clipView_ || !clipView_->analysis())) return;
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for report.html and its CSV files"));
-    if (!dir.isEmpty()) exportClipReportTo(dir);
+    if (dir.isEmpty()) return;
+    if (patchingShown)
+        exportPatchingReportTo(dir);
+    else
+        exportClipReportTo(dir);
+}
+
+bool MainWindow::exportPatchingReportTo(const QString& dir) {
+    std::string error;
+    if (!patching_ || !exportPatchingReport(dir.toStdString(), patching_->result(), patching_->summary(), &error)) {
+        reportError(tr("Report not written: %1").arg(QString::fromStdString(error)));
+        return false;
+    }
+    statusBar()->showMessage(tr("Report written to %1/report.html").arg(dir), 5000);
+    return true;
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* e) {

@@ -47,6 +47,8 @@ public:
     void showActivationDump(const std::string& path);
     // A relevance-patching result file (scalpel patch --out) as method heatmaps and scatters.
     void showPatchingResult(const std::string& path);
+    // Writes DIR/report.html (+ CSVs) for the relevance-patching result on show.
+    bool exportPatchingReportTo(const QString& dir);
     // Writes the shown CLIP result as report.html + CSVs into `dir`; the error is reported.
     bool exportClipReportTo(const QString& dir);
     ClipView* clipView() const { return clipView_; }

@@ -1,11 +1,26 @@
 #include "app/report_exporter.h"
 
+#include <cstdio>
+
 #include <filesystem>
 #include <fstream>
 
 #include "widgets/plots/figure_export.h"
 
 namespace scalpel {
+
+std::string csvNumber(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+std::string csvField(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
 
 std::string htmlEscape(const std::string& text) {
     std::string out;

@@ -7,9 +7,12 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "analysis/clip/clip_options.h"
 #include "analysis/clip/nullification.h"
 #include "analysis/clip/schur_decomposition.h"
+#include "analysis/patching/relevance_patching.h"
 
 namespace scalpel {
 
@@ -45,6 +48,9 @@ struct Report {
 };
 
 std::string htmlEscape(const std::string& text);
+// CSV pieces: a number with round-trip precision (%.17g), a field quoted when it needs to be.
+std::string csvNumber(double v);
+std::string csvField(const std::string& s);
 std::string renderReportHtml(const Report& report);
 // Creates `dir` if needed and writes report.html and the CSVs. Returns an error message.
 std::optional<std::string> writeReport(const std::string& dir, const Report& report);
@@ -58,5 +64,12 @@ bool exportClipReport(const std::string& dir, const clip::Decomposition& d, cons
                       const std::optional<clip::Nullification>& nullification, const std::string& source = {},
                       std::string* error = nullptr);
 bool exportClipReport(const std::string& dir, const ClipAnalysis& analysis, std::string* error = nullptr);
+
+// --- Relevance-patching report, built in app/patching_report.cpp ---
+// Summary, agreement table, every component's method heatmaps and scatters against AP (SVG),
+// IG completeness, and one CSV of batch-mean maps per component. `summary` is patchingSummary.
+Report buildPatchingReport(const patching::PatchingResult& result, const nlohmann::json& summary);
+bool exportPatchingReport(const std::string& dir, const patching::PatchingResult& result, const nlohmann::json& summary,
+                          std::string* error = nullptr);
 
 }  // namespace scalpel

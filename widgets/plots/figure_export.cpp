@@ -1,5 +1,7 @@
 #include "widgets/plots/figure_export.h"
 
+#include "widgets/plots/heatmap_figure.h"
+
 #include <QBuffer>
 #include <QPainter>
 #include <QSvgGenerator>
@@ -19,7 +21,8 @@ void drawFigure(DrawSurface& s, const AnyFigure& fig, const Rect& outer) {
             using F = std::decay_t<decltype(f)>;
             if constexpr (std::is_same_v<F, LineFigure>) drawLineFigure(s, f, outer);
             else if constexpr (std::is_same_v<F, BarFigure>) drawBarFigure(s, f, outer);
-            else drawScatterFigure(s, f, outer);
+            else if constexpr (std::is_same_v<F, ScatterFigure>) drawScatterFigure(s, f, outer);
+            else drawHeatmapFigure(s, f, outer);
         },
         fig);
 }

@@ -6,12 +6,13 @@
 #include <variant>
 
 #include "widgets/plots/bar_figure.h"
+#include "widgets/plots/heatmap.h"
 #include "widgets/plots/line_figure.h"
 #include "widgets/plots/scatter_figure.h"
 
 namespace scalpel::plots {
 
-using AnyFigure = std::variant<LineFigure, BarFigure, ScatterFigure>;
+using AnyFigure = std::variant<LineFigure, BarFigure, ScatterFigure, Heatmap>;
 
 void drawFigure(DrawSurface& s, const AnyFigure& fig, const Rect& outer);
 // A complete SVG document (UTF-8), width x height pixels, white background.

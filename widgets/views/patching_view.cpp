@@ -13,31 +13,15 @@
 #include <algorithm>
 #include <cmath>
 
-#include "analysis/common/agreement.h"
 #include "widgets/canvas/imgui_canvas.h"
 #include "widgets/plots/imgui_figure.h"
-#include "widgets/views/token_label.h"
+#include "widgets/views/patching_figures.h"
 
 namespace scalpel {
 
 using patching::Component;
 using patching::Method;
 
-namespace {
-
-const char* displayName(Method m) {
-    switch (m) {
-        case Method::Ap: return "AP";
-        case Method::Atp: return "AtP";
-        case Method::Relp: return "RelP";
-        case Method::RelpAh: return "RelP+AH";
-        case Method::AttnLrp: return "RelP+AttnLRP";
-        case Method::Ig: return "IG";
-    }
-    return "?";
-}
-
-}  // namespace
 
 PatchingView::PatchingView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -124,93 +108,18 @@ void PatchingView::pin(std::optional<plots::Cell> cell) {
     canvas_->requestRedraw();
 }
 
-std::vector<double> PatchingView::valuesOf(const patching::ScoreMap& m) const {
-    const int ex = example_->currentData().toInt();
-    if (ex < 0) return m.mean;
-    const size_t per = m.mean.size();
-    return std::vector<double>(m.perExample.begin() + ptrdiff_t(size_t(ex) * per), m.perExample.begin() + ptrdiff_t(size_t(ex + 1) * per));
-}
-
 void PatchingView::rebuild() {
     heatmaps_.clear();
     scatters_.clear();
     methods_.clear();
     if (result_.maps.empty() || component_->currentIndex() < 0) return;
-    const Component c = component();
-    std::vector<const patching::ScoreMap*> maps;
-    if (const auto* ap = result_.find(Method::Ap, c)) maps.push_back(ap);
-    for (const auto& m : result_.maps)
-        if (m.component == c && m.method != Method::Ap) maps.push_back(&m);
-    const auto& shape = maps.front()->shape;
-    const int64_t L = shape[1];
-    int64_t rows = L, cols = shape[2];
-    if (c == Component::HeadPos) {
-        rows = L * shape[2];
-        cols = shape[3];
-    }
-    // Axis labels: layers (and heads), tokens of the shown example (or of example 0 for the mean).
-    std::vector<std::string> rowLabels, colLabels;
-    for (int64_t l = 0; l < L; ++l) {
-        if (c == Component::HeadPos)
-            for (int64_t h = 0; h < shape[2]; ++h) rowLabels.push_back("L" + std::to_string(l) + ".H" + std::to_string(h));
-        else
-            rowLabels.push_back(std::string("L").append(std::to_string(l)));
-    }
-    const int ex = std::max(0, example_->currentData().toInt());
-    const bool tokenCols = c != Component::Head;
-    for (int64_t j = 0; j < cols; ++j) {
-        if (!tokenCols) colLabels.push_back(std::string("H").append(std::to_string(j)));
-        else if (summary_.contains("tokens") && size_t(ex) < summary_["tokens"].size() && size_t(j) < summary_["tokens"][size_t(ex)].size())
-            colLabels.push_back(tokenAxisLabel(summary_["tokens"][size_t(ex)][size_t(j)].get<std::string>()));
-        else
-            colLabels.push_back(std::to_string(j));
-    }
-    double sharedMax = 0;
-    std::vector<std::vector<double>> values;
-    for (const auto* m : maps) {
-        values.push_back(valuesOf(*m));
-        for (double v : values.back())
-            if (std::isfinite(v)) sharedMax = std::max(sharedMax, std::abs(v));
-    }
-    const std::vector<double>& ap = values.front();
-    for (size_t i = 0; i < maps.size(); ++i) {
-        plots::Heatmap hm;
-        hm.rows = rows;
-        hm.cols = cols;
-        hm.rowLabels = rowLabels;
-        hm.colLabels = colLabels;
-        hm.values.assign(values[i].begin(), values[i].end());
-        hm.colormap = plots::ColormapKind::Diverging;
-        double mx = shared_->isChecked() ? sharedMax : 0;
-        if (!shared_->isChecked())
-            for (double v : values[i])
-                if (std::isfinite(v)) mx = std::max(mx, std::abs(v));
-        if (mx <= 0) mx = 1;
-        hm.vmin = float(-mx);
-        hm.vmax = float(mx);
-        std::string title = displayName(maps[i]->method);
-        if (i > 0 && maps.front()->method == Method::Ap) {
-            const double r = pearson(values[i], ap);
-            char buf[64];
-            std::snprintf(buf, sizeof buf, " (r = %.3f)", r);
-            title += buf;
-            plots::ScatterFigure s;
-            s.text = {std::string(displayName(maps[i]->method)) + " vs AP" + buf, "activation patching",
-                      displayName(maps[i]->method)};
-            plots::PointSet set;
-            set.name = displayName(maps[i]->method);
-            set.x = ap;
-            set.y = values[i];
-            s.sets.push_back(std::move(set));
-            scatters_.push_back(std::move(s));
-        }
-        hm.title = title;
-        heatmaps_.push_back(std::move(hm));
-        methods_.push_back(maps[i]->method);
-    }
+    auto figures = buildPatchingFigures(result_, summary_, component(), example_->currentData().toInt(), shared_->isChecked());
+    heatmaps_ = std::move(figures.heatmaps);
+    scatters_ = std::move(figures.scatters);
+    methods_ = std::move(figures.methods);
     views_.assign(heatmaps_.size(), {});
     frames_.assign(heatmaps_.size(), {});
-    if (pinned_ && (pinned_->row >= rows || pinned_->col >= cols)) pinned_.reset();
+    if (pinned_ && (pinned_->row >= heatmaps_.front().rows || pinned_->col >= heatmaps_.front().cols)) pinned_.reset();
     updateDetails();
     canvas_->requestRedraw();
 }
@@ -237,7 +146,7 @@ void PatchingView::updateDetails() {
     for (Method m : methods_) {
         const auto* map = result_.find(m, c);
         if (!map) continue;
-        html += QStringLiteral("<tr><td>%1</td><td align=right><b>%2</b></td>").arg(displayName(m)).arg(map->mean[flat], 0, 'g', 4);
+        html += QStringLiteral("<tr><td>%1</td><td align=right><b>%2</b></td>").arg(methodDisplayName(m)).arg(map->mean[flat], 0, 'g', 4);
         for (size_t b = 0; b < B; ++b)
             html += QStringLiteral("<td align=right>%1</td>").arg(map->perExample[b * map->mean.size() + flat], 0, 'g', 4);
         html += "</tr>";

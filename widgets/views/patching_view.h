@@ -38,6 +38,8 @@ public:
     void pin(std::optional<plots::Cell> cell);
 
     bool hasResult() const { return !result_.maps.empty(); }
+    const patching::PatchingResult& result() const { return result_; }
+    const nlohmann::json& summary() const { return summary_; }
     patching::Component component() const;
     const std::vector<patching::Method>& methods() const { return methods_; }
     const std::vector<plots::Heatmap>& heatmaps() const { return heatmaps_; }
@@ -57,7 +59,6 @@ private:
     void rebuild();
     void updateDetails();
     void drawFrame();
-    std::vector<double> valuesOf(const patching::ScoreMap& m) const;  // mean or one example, flattened
 
     QComboBox* component_ = nullptr;
     QComboBox* example_ = nullptr;
