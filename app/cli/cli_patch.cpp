@@ -13,6 +13,7 @@
 #include "analysis/patching/patching_result_file.h"
 #include "app/cli/cli.h"
 #include "app/cli/cli_args.h"
+#include "app/cli/cli_model.h"
 #include "data/prompt_pairs.h"
 
 namespace scalpel::cli {
@@ -99,16 +100,10 @@ int patch(const std::vector<std::string>& args) {
     auto weights = engine::loadGpt2(modelPath);
     if (!weights) return bad(weights.error().what());
     for (const auto& w : weights->warnings) std::fprintf(stderr, "scalpel patch: warning: %s\n", w.c_str());
-    const std::filesystem::path folder =
-        std::filesystem::is_directory(modelPath) ? std::filesystem::path(modelPath) : std::filesystem::path(modelPath).parent_path();
-    std::optional<BpeTokenizer> tokenizer;
+    auto found = tokenizerBeside(modelPath);
+    if (!found) return bad(found.error().what());
+    std::optional<BpeTokenizer> tokenizer = std::move(*found);
     std::error_code ec;
-    if (std::filesystem::exists(folder / "tokenizer.json", ec) || std::filesystem::exists(folder / "vocab.json", ec) ||
-        std::filesystem::exists(folder / "encoder.json", ec)) {
-        auto t = BpeTokenizer::load(folder.string());
-        if (!t) return bad(t.error().what());
-        tokenizer = std::move(*t);
-    }
     std::optional<int32_t> bos;
     if (!noBos && weights->config.bosTokenId) bos = int32_t(*weights->config.bosTokenId);
 

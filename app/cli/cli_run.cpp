@@ -11,6 +11,7 @@
 #include "analysis/engine/dump_runner.h"
 #include "app/cli/cli.h"
 #include "app/cli/cli_args.h"
+#include "app/cli/cli_model.h"
 #include "data/bpe_tokenizer.h"
 #include "data/tensor_file.h"
 
@@ -130,18 +131,10 @@ int runModel(const std::vector<std::string>& args) {
     });
 
     // Tokens, and the tokenizer for display strings when the folder has one.
-    std::optional<BpeTokenizer> tokenizer;
-    const std::filesystem::path folder =
-        std::filesystem::is_directory(modelPath) ? std::filesystem::path(modelPath) : std::filesystem::path(modelPath).parent_path();
+    auto found = tokenizerBeside(modelPath);
+    if (!found) return bad(found.error().what());
+    std::optional<BpeTokenizer> tokenizer = std::move(*found);
     std::error_code ec;
-    const bool hasTokenizer = std::filesystem::exists(folder / "tokenizer.json", ec) ||
-                              std::filesystem::exists(folder / "vocab.json", ec) ||
-                              std::filesystem::exists(folder / "encoder.json", ec);
-    if (hasTokenizer) {
-        auto tok = BpeTokenizer::load(folder.string());
-        if (!tok) return bad(tok.error().what());
-        tokenizer = std::move(*tok);
-    }
     engine::TokenBatch tokens;
     if (!texts.empty()) {
         if (!tokenizer) return bad(modelPath + ": no tokenizer files (tokenizer.json or vocab.json + merges.txt) for --text; use --tokens");

@@ -4,6 +4,7 @@
 #include <backends/imgui_impl_opengl3.h>
 
 #include <QFile>
+#include <QCoreApplication>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QOpenGLContext>
@@ -232,6 +233,11 @@ void ImGuiCanvas::wheelEvent(QWheelEvent* e) {
         io.MouseWheelH += float(d.x());
     });
     e->accept();
+}
+
+void ImGuiCanvas::moveMouseTo(const QPointF& pos) {
+    QMouseEvent move(QEvent::MouseMove, pos, mapToGlobal(pos), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(this, &move);
 }
 
 void ImGuiCanvas::keyPressEvent(QKeyEvent* e) {

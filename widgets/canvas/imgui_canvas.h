@@ -22,6 +22,9 @@ public:
     void setDrawFunction(std::function<void()> draw);
     // Data changed: draw again (a few frames, because ImGui sizes new tooltips one frame late).
     void requestRedraw();
+    // Moves the (synthetic) mouse to `pos` in canvas coordinates: views use it to hover a cell
+    // for tests, screenshots and demos.
+    void moveMouseTo(const QPointF& pos);
     quint64 framesDrawn() const { return frames_; }
 
     // OpenGL 3.3 core: available on every desktop driver and on Mesa llvmpipe (Xvfb).

@@ -257,8 +257,7 @@ std::optional<QPointF> ActivationView::cellCentre(int64_t row, int64_t col) cons
 bool ActivationView::hoverCell(int64_t row, int64_t col) {
     const auto centre = cellCentre(row, col);
     if (!centre) return false;
-    QMouseEvent move(QEvent::MouseMove, *centre, canvas_->mapToGlobal(*centre), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
-    QCoreApplication::sendEvent(canvas_, &move);
+    canvas_->moveMouseTo(*centre);
     return true;
 }
 

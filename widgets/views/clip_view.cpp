@@ -105,8 +105,7 @@ std::optional<QPointF> ClipView::scatterPoint(int which, size_t row) const {
 bool ClipView::hoverPoint(size_t row) {
     const auto p = scatterPoint(1, row) ? scatterPoint(1, row) : scatterPoint(0, row);
     if (!p) return false;
-    QMouseEvent move(QEvent::MouseMove, *p, canvas_->mapToGlobal(*p), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
-    QApplication::sendEvent(canvas_, &move);
+    canvas_->moveMouseTo(*p);
     return true;
 }
 

@@ -219,8 +219,7 @@ std::optional<QPointF> PatchingView::cellCentre(size_t panel, int64_t row, int64
 bool PatchingView::hoverCell(size_t panel, int64_t row, int64_t col) {
     const auto centre = cellCentre(panel, row, col);
     if (!centre) return false;
-    QMouseEvent move(QEvent::MouseMove, *centre, canvas_->mapToGlobal(*centre), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
-    QCoreApplication::sendEvent(canvas_, &move);
+    canvas_->moveMouseTo(*centre);
     return true;
 }
 

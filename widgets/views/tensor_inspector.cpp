@@ -279,9 +279,7 @@ std::optional<QPointF> TensorInspector::cellCentre(int64_t row, int64_t col) con
 bool TensorInspector::hoverCell(int64_t row, int64_t col) {
     const auto centre = cellCentre(row, col);
     if (!centre) return false;
-    QMouseEvent move(QEvent::MouseMove, *centre, canvas_->mapToGlobal(*centre), Qt::NoButton, Qt::NoButton,
-                     Qt::NoModifier);
-    QCoreApplication::sendEvent(canvas_, &move);
+    canvas_->moveMouseTo(*centre);
     return true;
 }
 
