@@ -99,7 +99,14 @@ Report buildPatchingReport(const patching::PatchingResult& r, const json& summar
 }
 
 bool exportPatchingReport(const std::string& dir, const patching::PatchingResult& r, const json& summary, std::string* error) {
-    auto e = writeReport(dir, buildPatchingReport(r, summary));
+    Report report;
+    try {
+        report = buildPatchingReport(r, summary);
+    } catch (const json::exception& e) {  // a result file whose summary lacks what the report reads
+        if (error) *error = std::string("the result's summary is incomplete: ") + e.what();
+        return false;
+    }
+    auto e = writeReport(dir, report);
     if (e && error) *error = *e;
     return !e;
 }

@@ -30,6 +30,19 @@ json parametersJson(const Options& o) {
               {"atp", "plain gradient"}}}};
 }
 
+// A map read back must have the shape its component implies, or a view would index past it.
+void checkMap(const std::string& name, Component c, const std::vector<int64_t>& shape, size_t size, size_t meanSize, size_t batch) {
+    const size_t rank = c == Component::HeadPos ? 4 : 3;
+    if (shape.size() != rank || shape[0] != int64_t(batch))
+        fail(name + ": expected rank " + std::to_string(rank) + " with " + std::to_string(batch) + " prompts first");
+    size_t n = 1;
+    for (int64_t d : shape) {
+        if (d <= 0 || d > (int64_t(1) << 24)) fail(name + ": implausible dimension " + std::to_string(d));
+        n *= size_t(d);
+    }
+    if (n != size || meanSize * batch != n) fail(name + ": its _mean dataset does not match its shape");
+}
+
 std::string mapPath(Method m, Component c) { return std::string("/results/") + methodName(m) + "/" + componentName(c); }
 
 }  // namespace
@@ -126,35 +139,40 @@ scalpel::Result<PatchingFile> readPatchingResult(const std::string& path) {
         };
         PatchingResult& r = out.result;
         try {
-        r.ldClean = doubles("/results/ld_clean").values;
-        r.ldCorrupt = doubles("/results/ld_corrupt").values;
-        r.metricBase = doubles("/results/metric_base").values;
-        r.meanClean = out.summary.value("ld_clean_mean", 0.0);
-        r.meanCorrupt = out.summary.value("ld_corrupt_mean", 0.0);
-        for (const auto& mName : out.summary.at("methods"))
-            for (const auto& cName : out.summary.at("components")) {
-                auto m = parseMethod(mName.get<std::string>());
-                auto c = parseComponent(cName.get<std::string>());
-                if (!m || !c) fail("unknown method or component in the summary");
-                auto data = doubles(mapPath(*m, *c));
-                auto mean = doubles(mapPath(*m, *c) + "_mean");
-                r.maps.push_back({*m, *c, data.shape, std::move(data.values), std::move(mean.values)});
+            r.ldClean = doubles("/results/ld_clean").values;
+            r.ldCorrupt = doubles("/results/ld_corrupt").values;
+            r.metricBase = doubles("/results/metric_base").values;
+            if (r.ldClean.empty() || r.ldCorrupt.size() != r.ldClean.size() || r.metricBase.size() != r.ldClean.size())
+                fail("/results/ld_clean, ld_corrupt and metric_base must have one entry per prompt");
+            r.meanClean = out.summary.value("ld_clean_mean", 0.0);
+            r.meanCorrupt = out.summary.value("ld_corrupt_mean", 0.0);
+            for (const auto& mName : out.summary.at("methods"))
+                for (const auto& cName : out.summary.at("components")) {
+                    auto m = parseMethod(mName.get<std::string>());
+                    auto c = parseComponent(cName.get<std::string>());
+                    if (!m || !c) fail("unknown method or component in the summary");
+                    auto data = doubles(mapPath(*m, *c));
+                    auto mean = doubles(mapPath(*m, *c) + "_mean");
+                    checkMap(mapPath(*m, *c), *c, data.shape, data.values.size(), mean.values.size(), r.ldClean.size());
+                    if (!r.maps.empty() && r.maps.front().shape[1] != data.shape[1])
+                        fail(mapPath(*m, *c) + ": layer count differs from " + mapPath(r.maps.front().method, r.maps.front().component));
+                    r.maps.push_back({*m, *c, data.shape, std::move(data.values), std::move(mean.values)});
+                }
+            for (const auto& a : out.summary.at("agreement")) {
+                Agreement g;
+                const auto m = parseMethod(a.at("method").get<std::string>());
+                const auto c = parseComponent(a.at("component").get<std::string>());
+                if (!m || !c) fail("unknown method or component in the summary's agreement table");
+                g.method = *m;
+                g.component = *c;
+                auto num = [&](const char* k) { return a.at(k).is_null() ? std::nan("") : a.at(k).get<double>(); };
+                g.pearson = num("pearson");
+                g.spearman = num("spearman");
+                g.topK = num("top_k_overlap");
+                g.pearsonPerExample = num("pearson_per_example");
+                g.k = a.at("k").get<size_t>();
+                r.agreement.push_back(g);
             }
-        for (const auto& a : out.summary.at("agreement")) {
-            Agreement g;
-            const auto m = parseMethod(a.at("method").get<std::string>());
-            const auto c = parseComponent(a.at("component").get<std::string>());
-            if (!m || !c) fail("unknown method or component in the summary's agreement table");
-            g.method = *m;
-            g.component = *c;
-            auto num = [&](const char* k) { return a.at(k).is_null() ? std::nan("") : a.at(k).get<double>(); };
-            g.pearson = num("pearson");
-            g.spearman = num("spearman");
-            g.topK = num("top_k_overlap");
-            g.pearsonPerExample = num("pearson_per_example");
-            g.k = a.at("k").get<size_t>();
-            r.agreement.push_back(g);
-        }
         } catch (const json::exception& e) {
             fail(std::string("the summary does not describe the datasets: ") + e.what());
         }

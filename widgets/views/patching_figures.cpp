@@ -61,7 +61,8 @@ PatchingFigures buildPatchingFigures(const patching::PatchingResult& r, const nl
     for (int64_t j = 0; j < cols; ++j) {
         if (c == Component::Head)
             colLabels.push_back(std::string("H").append(std::to_string(j)));
-        else if (summary.contains("tokens") && ex < summary["tokens"].size() && size_t(j) < summary["tokens"][ex].size())
+        else if (summary.contains("tokens") && summary["tokens"].is_array() && ex < summary["tokens"].size() &&
+                 summary["tokens"][ex].is_array() && size_t(j) < summary["tokens"][ex].size() && summary["tokens"][ex][size_t(j)].is_string())
             colLabels.push_back(tokenAxisLabel(summary["tokens"][ex][size_t(j)].get<std::string>()));
         else
             colLabels.push_back(std::to_string(j));

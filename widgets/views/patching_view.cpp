@@ -89,7 +89,9 @@ void PatchingView::showResult(patching::PatchingResult result, nlohmann::json su
     header_->setText(tr("Relevance patching, %1, %2 prompt(s): logit difference clean %3, corrupted %4 (batch means); "
                         "metric normalised to clean = 1, corrupted = 0. Hover a node to see it in every view, click to "
                         "pin it (Esc releases).")
-                         .arg(QString::fromStdString(summary_.value("direction", std::string("denoising"))))
+                         .arg(summary_.contains("direction") && summary_["direction"].is_string()
+                                  ? QString::fromStdString(summary_["direction"].get<std::string>())
+                                  : tr("unknown direction"))
                          .arg(result_.ldClean.size())
                          .arg(result_.meanClean, 0, 'f', 3)
                          .arg(result_.meanCorrupt, 0, 'f', 3));
