@@ -66,6 +66,8 @@ private:
 
     void unembedding(const Act<S>& dLogits, Act<S>& dy, Mat<S>& dHead);
     void block(int l, Act<S>& dx);
+    // Layer inputs matter only for weight gradients and per-token a.
+    bool needsInputs() const { return opt_.parameters || opt_.layerIO; }
     void attention(int l, const BlockTape<S>& bt, Act<S>& dz, Act<S>& dqkv);
 
     const Gpt2WeightsT<S>& w_;
@@ -184,7 +186,7 @@ void Backprop<S>::block(int l, Act<S>& dx) {
     if (masks_.neurons.size()) dh_.array().rowwise() *= masks_.neurons.row(l).array();
     ops::geluBackward(bt.mlpPre, dh_, opt_.rules.geluIdentity, g_);
     site({SiteKind::MlpPre, l}, g_);
-    ops::affine(bt.hat2, blk.ln2.weight, blk.ln2.bias, h_);
+    if (needsInputs()) ops::affine(bt.hat2, blk.ln2.weight, blk.ln2.bias, h_);  // c_fc's input, for dW and a
     linear(p + "mlp.c_fc", h_, blk.fcW, bt.mlpPre, g_, dh_);
     layerNormAffine(p + "ln_2", bt.hat2, blk.ln2, dh_, dHat_);
     site({SiteKind::Ln2Normalized, l}, dHat_);
@@ -203,7 +205,7 @@ void Backprop<S>::block(int l, Act<S>& dx) {
     site({SiteKind::Q, l}, dqkv.middleCols(0, D));
     site({SiteKind::K, l}, dqkv.middleCols(D, D));
     site({SiteKind::V, l}, dqkv.middleCols(2 * D, D));
-    ops::affine(bt.hat1, blk.ln1.weight, blk.ln1.bias, h_);
+    if (needsInputs()) ops::affine(bt.hat1, blk.ln1.weight, blk.ln1.bias, h_);  // c_attn's input
     linear(p + "attn.c_attn", h_, blk.attnW, bt.qkv, dqkv, dh_);
     layerNormAffine(p + "ln_1", bt.hat1, blk.ln1, dh_, dHat_);
     site({SiteKind::Ln1Normalized, l}, dHat_);

@@ -205,9 +205,10 @@ ForwardResult<S> Gpt2Model<S>::forward(const TokenBatch& tok, const ForwardOptio
         ops::layerNorm(x, eps, hat, rstd);
         visitor.visit({SiteKind::Ln1Normalized, l}, hat);
         ops::affine(hat, blk.ln1.weight, blk.ln1.bias, h);
+        // The tape takes buffers over (moves, not copies); they are re-allocated as needed.
         if (bt) {
-            bt->hat1 = hat;
-            bt->rstd1 = rstd;
+            bt->hat1 = std::move(hat);
+            bt->rstd1 = std::move(rstd);
         }
         qkv.noalias() = h * blk.attnW;
         qkv.rowwise() += blk.attnB.transpose();
@@ -221,11 +222,12 @@ ForwardResult<S> Gpt2Model<S>::forward(const TokenBatch& tok, const ForwardOptio
                 sc.noalias() = scale * qkv.block(b * T, hd * dh, T, dh) * qkv.block(b * T, D + hd * dh, T, dh).transpose();
                 ops::causalSoftmax(sc);
             }
-        if (bt) bt->patternRaw = pattern;
+        if (bt) bt->patternRaw = pattern;  // copied: the masked pattern is needed below
         if (masks_.heads.size())
             for (int64_t b = 0; b < B; ++b)
                 for (int64_t hd = 0; hd < H; ++hd) pattern.middleRows((b * H + hd) * T, T) *= masks_.heads(l, hd);
         if (visitor.visit({SiteKind::Pattern, l}, pattern) && bt) bt->patternPatched = pattern;
+        z.resize(N, D);
         for (int64_t b = 0; b < B; ++b)
             for (int64_t hd = 0; hd < H; ++hd)
                 z.block(b * T, hd * dh, T, dh).noalias() =
@@ -234,12 +236,12 @@ ForwardResult<S> Gpt2Model<S>::forward(const TokenBatch& tok, const ForwardOptio
         attnOut.noalias() = z * blk.attnProjW;
         attnOut.rowwise() += blk.attnProjB.transpose();
         visitor.visit({SiteKind::AttnOut, l}, attnOut);
-        if (bt) {
-            bt->qkv = qkv;
-            bt->z = z;
-            bt->attnOut = attnOut;
-        }
         x += attnOut;
+        if (bt) {
+            bt->qkv = std::move(qkv);
+            bt->z = std::move(z);
+            bt->attnOut = std::move(attnOut);
+        }
         visitor.visit({SiteKind::ResidMid, l}, x);
 
         // ---- MLP
@@ -247,8 +249,8 @@ ForwardResult<S> Gpt2Model<S>::forward(const TokenBatch& tok, const ForwardOptio
         visitor.visit({SiteKind::Ln2Normalized, l}, hat);
         ops::affine(hat, blk.ln2.weight, blk.ln2.bias, h);
         if (bt) {
-            bt->hat2 = hat;
-            bt->rstd2 = rstd;
+            bt->hat2 = std::move(hat);
+            bt->rstd2 = std::move(rstd);
         }
         u.noalias() = h * blk.fcW;
         u.rowwise() += blk.fcB.transpose();
@@ -259,12 +261,12 @@ ForwardResult<S> Gpt2Model<S>::forward(const TokenBatch& tok, const ForwardOptio
         mlpOut.noalias() = post * blk.mlpProjW;
         mlpOut.rowwise() += blk.mlpProjB.transpose();
         visitor.visit({SiteKind::MlpOut, l}, mlpOut);
-        if (bt) {
-            bt->mlpPre = u;
-            bt->mlpPost = post;
-            bt->mlpOut = mlpOut;
-        }
         x += mlpOut;
+        if (bt) {
+            bt->mlpPre = std::move(u);
+            bt->mlpPost = std::move(post);
+            bt->mlpOut = std::move(mlpOut);
+        }
         visitor.visit({SiteKind::ResidPost, l}, x);
     }
 

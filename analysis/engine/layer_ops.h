@@ -58,15 +58,14 @@ template <class S>
 void geluBackward(const Act<S>& u, const Act<S>& dy, bool identityRule, Act<S>& du) {
     const S c = static_cast<S>(kGeluC), k = static_cast<S>(kGeluK);
     const auto a = u.array();
-    const auto t = (c * (a + k * a.cube())).tanh();
+    // tanh once into du (the output buffer), then the rule's factor in place.
+    du = (c * (a + k * a.cube())).tanh();
+    auto t = du.array();
     if (identityRule) {
         const S eps = static_cast<S>(kIdentityRuleEpsilon);
-        const auto y = S(0.5) * a * (S(1) + t);
-        const auto zp = a + ((a >= S(0)).template cast<S>() * (2 * eps) - eps);
-        du = dy.array() * (y / zp);
+        t = dy.array() * (S(0.5) * a * (S(1) + t)) / (a + ((a >= S(0)).template cast<S>() * (2 * eps) - eps));
     } else {
-        const auto deriv = S(0.5) * (S(1) + t) + S(0.5) * a * (S(1) - t.square()) * c * (S(1) + S(3) * k * a.square());
-        du = dy.array() * deriv;
+        t = dy.array() * (S(0.5) * (S(1) + t) + S(0.5) * a * (S(1) - t.square()) * c * (S(1) + S(3) * k * a.square()));
     }
 }
 
