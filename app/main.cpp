@@ -33,10 +33,11 @@ bool looksLikeMistypedCommand(const std::string& word) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    scalpel::keepFreedMemory();
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && (scalpel::cli::isSubcommand(args[0]) || looksLikeMistypedCommand(args[0])))
+    if (!args.empty() && (scalpel::cli::isSubcommand(args[0]) || looksLikeMistypedCommand(args[0]))) {
+        scalpel::keepFreedMemory();  // a short-lived process: reuse big buffers across passes
         return scalpel::cli::run(args);
+    }
 #ifdef SCALPEL_GUI
     if (hasDisplay()) return scalpel::runGui(argc, argv);
     std::fprintf(stderr, "scalpel: no display found (DISPLAY/WAYLAND_DISPLAY unset); running headless.\n");

@@ -8,8 +8,10 @@ namespace scalpel {
 
 void keepFreedMemory() {
 #if defined(__GLIBC__)
-    mallopt(M_MMAP_MAX, 0);                 // large blocks from the heap, reusable after free
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);     // return memory to the kernel only above 1 GiB free
+    // Large blocks from the heap, reusable after free; memory goes back to the kernel only when
+    // more than 1 GiB lies free at the heap top. For short-lived processes.
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_TOP_PAD, 64 << 20);
 #endif
 }
