@@ -9,12 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/engine/gpt2_weights.h"
-#include "analysis/patching/ioi_prompts.h"
+#include "analysis/patching/patching_inputs.h"
 #include "analysis/patching/patching_result_file.h"
 #include "app/cli/cli.h"
 #include "app/cli/cli_args.h"
-#include "app/cli/cli_model.h"
-#include "data/prompt_pairs.h"
 
 namespace scalpel::cli {
 
@@ -97,55 +95,24 @@ int patch(const std::vector<std::string>& args) {
     o.topK = size_t(topK);
 
     const auto start = std::chrono::steady_clock::now();
-    auto weights = engine::loadGpt2(modelPath);
-    if (!weights) return bad(weights.error().what());
-    for (const auto& w : weights->warnings) std::fprintf(stderr, "scalpel patch: warning: %s\n", w.c_str());
-    auto found = tokenizerBeside(modelPath);
-    if (!found) return bad(found.error().what());
-    std::optional<BpeTokenizer> tokenizer = std::move(*found);
+    patching::PatchingRequest request;
+    request.modelPath = modelPath;
+    request.promptsPath = promptsPath;
+    request.ioiCount = int(ioi);
+    request.corruption = corruption == "abc" ? patching::IoiCorruption::Abc : patching::IoiCorruption::S2Swap;
+    request.seed = uint64_t(seed);
+    request.bos = !noBos;
+    auto inputs = patching::loadPatchingInputs(request);
+    if (!inputs) return bad(inputs.error().what());
+    for (const auto& w : inputs->weights.warnings) std::fprintf(stderr, "scalpel patch: warning: %s\n", w.c_str());
+    const patching::PromptBatch& batch = inputs->batch;
     std::error_code ec;
-    std::optional<int32_t> bos;
-    if (!noBos && weights->config.bosTokenId) bos = int32_t(*weights->config.bosTokenId);
-
-    PromptPairs pairs;
-    std::string source;
-    if (ioiGiven) {
-        if (!tokenizer) return bad(modelPath + ": --ioi needs the model's tokenizer files (vocab.json + merges.txt or tokenizer.json)");
-        try {
-            pairs = patching::tokenizeIoi(
-                patching::generateIoi(int(ioi), uint64_t(seed), corruption == "abc" ? patching::IoiCorruption::Abc : patching::IoiCorruption::S2Swap,
-                                      *tokenizer),
-                *tokenizer, bos);
-        } catch (const std::invalid_argument& e) {
-            return bad(e.what());
-        }
-        source = "ioi n=" + std::to_string(ioi) + " corruption=" + corruption + " seed=" + std::to_string(seed);
-    } else {
-        auto r = readPromptPairs(promptsPath, tokenizer ? &*tokenizer : nullptr, bos);
-        if (!r) return bad(r.error().what());
-        pairs = std::move(*r);
-        source = promptsPath;
-    }
-    patching::PromptBatch batch;
-    batch.batch = int64_t(pairs.clean.size());
-    batch.seq = int64_t(pairs.clean.front().size());
-    for (size_t i = 0; i < pairs.clean.size(); ++i) {
-        batch.clean.insert(batch.clean.end(), pairs.clean[i].begin(), pairs.clean[i].end());
-        batch.corrupt.insert(batch.corrupt.end(), pairs.corrupt[i].begin(), pairs.corrupt[i].end());
-    }
-    batch.answer = pairs.answer;
-    batch.wrong = pairs.wrong;
-
     patching::PatchingRunInfo info;
     info.modelPath = std::filesystem::absolute(modelPath, ec).string();
-    info.promptsSource = source;
+    info.promptsSource = inputs->source;
     info.commandLine = joinArgs("patch", args);
-    if (tokenizer)
-        for (const auto& row : pairs.clean) {
-            std::vector<std::string> texts;
-            for (int32_t id : row) texts.push_back(tokenizer->tokenText(id));
-            info.cleanTokens.push_back(std::move(texts));
-        }
+    info.cleanTokens = inputs->cleanTokens;
+    const std::string& source = inputs->source;
 
     ProgressToken progress([start](double f, const std::string& stage) {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -154,10 +121,10 @@ int patch(const std::vector<std::string>& args) {
     patching::PatchingResult result;
     try {
         if (float64) {
-            const engine::Gpt2Model<double> model(engine::castWeights<double>(*weights));
+            const engine::Gpt2Model<double> model(engine::castWeights<double>(inputs->weights));
             result = patching::runPatching(model, batch, o, progress);
         } else {
-            const engine::Gpt2Model<float> model(std::move(*weights));
+            const engine::Gpt2Model<float> model(std::move(inputs->weights));
             result = patching::runPatching(model, batch, o, progress);
         }
     } catch (const std::invalid_argument& e) {

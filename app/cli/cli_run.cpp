@@ -11,7 +11,7 @@
 #include "analysis/engine/dump_runner.h"
 #include "app/cli/cli.h"
 #include "app/cli/cli_args.h"
-#include "app/cli/cli_model.h"
+#include "analysis/engine/model_folder.h"
 #include "data/bpe_tokenizer.h"
 #include "data/tensor_file.h"
 
@@ -131,7 +131,7 @@ int runModel(const std::vector<std::string>& args) {
     });
 
     // Tokens, and the tokenizer for display strings when the folder has one.
-    auto found = tokenizerBeside(modelPath);
+    auto found = engine::tokenizerBeside(modelPath);
     if (!found) return bad(found.error().what());
     std::optional<BpeTokenizer> tokenizer = std::move(*found);
     std::error_code ec;

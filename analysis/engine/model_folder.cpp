@@ -1,8 +1,8 @@
-#include "app/cli/cli_model.h"
+#include "analysis/engine/model_folder.h"
 
 #include <filesystem>
 
-namespace scalpel::cli {
+namespace scalpel::engine {
 
 Result<std::optional<BpeTokenizer>> tokenizerBeside(const std::string& modelPath) {
     namespace fs = std::filesystem;
@@ -17,4 +17,4 @@ Result<std::optional<BpeTokenizer>> tokenizerBeside(const std::string& modelPath
     return std::optional<BpeTokenizer>();
 }
 
-}  // namespace scalpel::cli
+}  // namespace scalpel::engine
