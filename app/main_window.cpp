@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "app/clip_dialog.h"
+#include "app/patching_dialog.h"
 #include "app/job_runner.h"
 #include "app/report_exporter.h"
 #include "widgets/views/activation_view.h"
@@ -90,6 +91,13 @@ void MainWindow::buildMenus() {
     analysis->addAction(tr("&CLIP decomposition…"), this, [this] {
         showClipDialog(file_ ? QString::fromStdString(file_->path) : QString());
     });
+    QAction* patchingAction = analysis->addAction(tr("&Relevance patching…"), this, [this] {
+        auto* dialog = new PatchingDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QDialog::accepted, this, [this, dialog] { runPatching(dialog->request()); });
+        dialog->open();
+    });
+    patchingAction->setShortcut(QKeySequence(tr("Ctrl+R")));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(treeDock_->toggleViewAction());
@@ -288,6 +296,36 @@ bool MainWindow::runClip(const ClipJobRequest& request) {
             exportAction_->setEnabled(true);
             statusBar()->showMessage(tr("SCE %1, text score %2").arg(analysis->decomposition.sce).arg(analysis->decomposition.textScore));
             emit clipShown();
+        });
+    });
+    if (!started) statusBar()->showMessage(tr("Another job is running; wait for it or cancel it."), 5000);
+    return started;
+}
+
+bool MainWindow::runPatching(const PatchingJobRequest& request) {
+    const bool started = jobs_->start(tr("Relevance patching"), [this, request](const ProgressToken& progress) {
+        progress.report(0, "loading the model and prompts");
+        auto inputs = patching::loadPatchingInputs(request.inputs);
+        if (!inputs) throw std::runtime_error(inputs.error().what());
+        patching::PatchingRunInfo info;
+        info.modelPath = request.inputs.modelPath;
+        info.promptsSource = inputs->source;
+        info.cleanTokens = inputs->cleanTokens;
+        const engine::Gpt2Model<float> model(std::move(inputs->weights));
+        auto result = std::make_shared<patching::PatchingResult>(patching::runPatching(model, inputs->batch, request.options, progress));
+        auto summary = std::make_shared<nlohmann::json>(patching::patchingSummary(*result, request.options, info));
+        return JobRunner::Deliver([this, result, summary] {
+            if (!patching_) {
+                patching_ = new PatchingView(tabs_);
+                tabs_->addTab(patching_, tr("Relevance patching"));
+            }
+            patching_->showResult(std::move(*result), std::move(*summary));
+            tabs_->setCurrentWidget(patching_);
+            exportAction_->setEnabled(true);
+            statusBar()->showMessage(tr("Relevance patching done: logit difference clean %1, corrupted %2")
+                                         .arg(patching_->result().meanClean, 0, 'f', 3)
+                                         .arg(patching_->result().meanCorrupt, 0, 'f', 3));
+            emit patchingShown();
         });
     });
     if (!started) statusBar()->showMessage(tr("Another job is running; wait for it or cancel it."), 5000);

@@ -20,6 +20,7 @@ class TensorInspector;
 class ClipView;
 class ActivationView;
 class PatchingView;
+struct PatchingJobRequest;
 class JobRunner;
 
 class MainWindow : public QMainWindow {
@@ -49,6 +50,9 @@ public:
     void showPatchingResult(const std::string& path);
     // Writes DIR/report.html (+ CSVs) for the relevance-patching result on show.
     bool exportPatchingReportTo(const QString& dir);
+    // Loads the model and prompts and runs relevance patching as a background job (progress,
+    // Cancel); the result shows in the Relevance patching tab. false while another job runs.
+    bool runPatching(const PatchingJobRequest& request);
     // Writes the shown CLIP result as report.html + CSVs into `dir`; the error is reported.
     bool exportClipReportTo(const QString& dir);
     ClipView* clipView() const { return clipView_; }

@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/patching/patching_result_file.h"
+#include "app/job_runner.h"
 #include "app/main_window.h"
+#include "app/patching_dialog.h"
 #include "widgets/canvas/imgui_canvas.h"
 #include "widgets/views/patching_view.h"
 
@@ -87,6 +89,45 @@ private slots:
         QVERIFY(text.contains("Agreement with activation patching"));
         QVERIFY(QFile::exists(out + "/report_patching_resid_pre.csv"));
         QVERIFY(QFile::exists(out + "/report_patching_head.csv"));
+    }
+
+    // Analysis > Relevance patching as a background job: the result shows in the view with the CLI's
+    // numbers; a cancelled job delivers nothing.
+    void jobRunsAndCancels() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const std::string fixture = std::string(SCALPEL_SOURCE_DIR) + "/tests/fixtures/relp";
+        PatchingJobRequest request;
+        request.inputs.modelPath = fixture + "/model";
+        request.inputs.promptsPath = fixture + "/prompts.jsonl";
+        request.options.methods = {patching::Method::Ap, patching::Method::Atp, patching::Method::Relp};
+        request.options.components = {patching::Component::ResidPre, patching::Component::Head};
+        QSignalSpy shown(&window, &MainWindow::patchingShown);
+        QVERIFY(window.runPatching(request));
+        QVERIFY(shown.wait(30000));
+        auto* view = window.findChild<PatchingView*>();
+        QVERIFY(view && view->hasResult());
+        for (const auto& a : view->result().agreement)
+            for (const auto& row : summary_["agreement"])
+                if (row["method"] == patching::methodName(a.method) && row["component"] == patching::componentName(a.component))
+                    QVERIFY(std::abs(row["pearson"].get<double>() - a.pearson) < 1e-6);  // float32 job vs float32 CLI
+
+        // A long job (IOI on the demo model, with IG) cancelled at once: nothing is delivered.
+        auto* runner = window.findChild<JobRunner*>();
+        QVERIFY(runner);
+        QSignalSpy cancelled(runner, &JobRunner::cancelled);
+        PatchingJobRequest slow;
+        slow.inputs.modelPath = std::string(SCALPEL_SOURCE_DIR) + "/resources/demo/ioi-gpt2";
+        slow.inputs.ioiCount = 64;
+        slow.options.methods = {patching::Method::Ap, patching::Method::Ig};
+        slow.options.components = {patching::Component::ResidPre, patching::Component::HeadPos};
+        const size_t before = shown.size();
+        QVERIFY(window.runPatching(slow));
+        runner->cancel();
+        QVERIFY(cancelled.wait(30000));
+        QCOMPARE(size_t(shown.size()), before);
+        QCOMPARE(view->result().ldClean.size(), size_t(6));  // still the first result
     }
 
 private:

@@ -86,7 +86,9 @@ void drawTicks(ImDrawList* dl, const Heatmap& hm, const HeatmapGeometry& g) {
     int64_t r0, r1, c0, c1;
     g.visibleRows(r0, r1);
     g.visibleCols(c0, c1);
-    int64_t rs = tickStep(r1 - r0, std::max(2, int(p.h / (lineH * 2.5f))));
+    // Named rows (layers) get a label wherever a line of text fits; numbered rows round ticks.
+    int64_t rs = hm.rowLabels.empty() ? tickStep(r1 - r0, std::max(2, int(p.h / (lineH * 2.5f))))
+                                      : std::max<int64_t>(1, int64_t(std::ceil(lineH / g.cellHeight())));
     for (int64_t r = (r0 + rs - 1) / rs * rs; r < r1; r += rs) {
         float y = float(g.originY() + (double(r) + 0.5) * g.cellHeight());
         std::string s = label(hm.rowLabels, r);
