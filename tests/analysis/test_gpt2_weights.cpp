@@ -110,6 +110,16 @@ private slots:
         QVERIFY(sameWeights(*w, *plain));
     }
 
+    // The hub's sharded layout: index.json + two shards, the same weights.
+    void shardedCheckpoint() {
+        auto w = loadGpt2(kDir + "/sharded");
+        QVERIFY2(w.ok(), w ? "" : w.error().what().c_str());
+        checkAll(*w, expected()["f32"]);
+        auto plain = loadGpt2(kDir + "/safetensors");
+        QVERIFY(plain.ok());
+        QVERIFY(sameWeights(*w, *plain));
+    }
+
     // Also loads when given the weights file rather than the folder.
     void weightsFilePath() {
         auto w = loadGpt2(kDir + "/safetensors/model.safetensors");
