@@ -1,6 +1,10 @@
 #include "app/main_window.h"
 
 #include <QAction>
+#include <QCloseEvent>
+#include <QFile>
+#include <QLabel>
+#include <QTimer>
 #include <QApplication>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -16,6 +20,8 @@
 #include <QThread>
 #include <optional>
 
+#include <unistd.h>
+
 #include "app/clip_dialog.h"
 #include "app/patching_dialog.h"
 #include "app/job_runner.h"
@@ -30,7 +36,18 @@
 namespace scalpel {
 namespace {
 const char* kRecentKey = "recentFiles";
+const char* kGeometryKey = "window/geometry";
+const char* kStateKey = "window/state";
+
+// Resident memory of this process in MiB from /proc (Linux); negative where unknown.
+double residentMiB() {
+    QFile statm("/proc/self/statm");
+    if (!statm.open(QIODevice::ReadOnly)) return -1;
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    if (fields.size() < 2) return -1;
+    return fields[1].toDouble() * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(tr("Scalpel"));
@@ -60,6 +77,32 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     buildMenus();
     statusBar()->showMessage(tr("Open a checkpoint or tensor file (File > Open, or drop it here)"));
+
+    // Memory in use, refreshed every two seconds (long jobs can be watched growing).
+    memoryLabel_ = new QLabel(this);
+    statusBar()->addPermanentWidget(memoryLabel_);
+    auto* memoryTimer = new QTimer(this);
+    connect(memoryTimer, &QTimer::timeout, this, &MainWindow::updateMemoryLabel);
+    memoryTimer->start(2000);
+    updateMemoryLabel();
+
+    // The layout the user left: window geometry, docks and toolbars.
+    QSettings settings;
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    restoreState(settings.value(kStateKey).toByteArray());
+}
+
+void MainWindow::updateMemoryLabel() {
+    const double mib = residentMiB();
+    memoryLabel_->setVisible(mib >= 0);
+    memoryLabel_->setText(tr("Memory %1 MiB").arg(mib, 0, 'f', 0));
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+    QMainWindow::closeEvent(e);
 }
 
 MainWindow::~MainWindow() = default;

@@ -11,6 +11,7 @@
 class QMenu;
 class QDockWidget;
 class QTabWidget;
+class QLabel;
 class QAction;
 
 namespace scalpel {
@@ -73,10 +74,12 @@ signals:
 
 protected:
     void dragEnterEvent(QDragEnterEvent* e) override;
+    void closeEvent(QCloseEvent* e) override;
     void dropEvent(QDropEvent* e) override;
 
 private:
     void buildMenus();
+    void updateMemoryLabel();
     void rebuildRecentMenu();
     void addRecent(const QString& path);
     void reportError(const QString& message, const QString& title = {});
@@ -91,6 +94,7 @@ private:
     ClipView* clipView_ = nullptr;
     ActivationView* activations_ = nullptr;
     PatchingView* patching_ = nullptr;
+    QLabel* memoryLabel_ = nullptr;
     JobRunner* jobs_ = nullptr;
     QAction* exportAction_ = nullptr;
     QMenu* recentMenu_ = nullptr;

@@ -2,11 +2,14 @@
 // show in the tree and inspector; errors are reported, not thrown; recent files, folders
 // and drag and drop.
 #include <QtTest>
+#include <QDockWidget>
 #include <QDropEvent>
+#include <QLabel>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QStatusBar>
 #include <QTemporaryDir>
+#include <algorithm>
 #include <cstring>
 
 #include "app/gui_options.h"
@@ -212,6 +215,27 @@ private slots:
 private:
     QTemporaryDir dir_;
     QString file_;
+
+    // The window's layout (docks, geometry) survives a restart; the status bar shows memory use.
+    void layoutPersistsAndMemoryShows() {
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* dock = window.findChild<QDockWidget*>("tensorTreeDock");
+            QVERIFY(dock);
+            window.addDockWidget(Qt::RightDockWidgetArea, dock);
+            const auto labels = window.statusBar()->findChildren<QLabel*>();
+            QVERIFY(std::any_of(labels.begin(), labels.end(), [](QLabel* l) { return l->text().contains("MiB"); }));
+            window.close();
+        }
+        MainWindow again;
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.dockWidgetArea(again.findChild<QDockWidget*>("tensorTreeDock")), Qt::RightDockWidgetArea);
+        again.addDockWidget(Qt::LeftDockWidgetArea, again.findChild<QDockWidget*>("tensorTreeDock"));
+        again.close();
+    }
 };
 
 QTEST_MAIN(TestMainWindow)
