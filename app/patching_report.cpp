@@ -31,7 +31,8 @@ std::string text(const json& summary, const char* key) {
 Report buildPatchingReport(const patching::PatchingResult& r, const json& summary) {
     Report report;
     report.title = "Scalpel — relevance patching";
-    ReportSection overview{"Run"};
+    ReportSection overview;
+    overview.title = "Run";
     overview.paragraphs = {
         "Model: " + text(summary, "model") + ". Prompts: " + text(summary, "prompts") + " (" + std::to_string(r.ldClean.size()) +
             " pairs). Direction: " + text(summary, "direction") + ".",
@@ -49,7 +50,8 @@ Report buildPatchingReport(const patching::PatchingResult& r, const json& summar
     overview.tables.push_back(params);
     report.sections.push_back(overview);
 
-    ReportSection agreement{"Agreement with activation patching"};
+    ReportSection agreement;
+    agreement.title = "Agreement with activation patching";
     agreement.paragraphs = {"Pearson and Spearman correlation and top-k overlap (by |value|) of each estimate's batch-mean map "
                             "with AP's, structural zeros included; and the mean over examples of the per-example Pearson r."};
     ReportTable table{"", {"method", "component", "Pearson r", "Spearman ρ", "top-k overlap", "k", "r per example"}, {}};
@@ -63,7 +65,8 @@ Report buildPatchingReport(const patching::PatchingResult& r, const json& summar
     for (const auto& m : r.maps)
         if (std::find(components.begin(), components.end(), m.component) == components.end()) components.push_back(m.component);
     for (Component c : components) {
-        ReportSection section{std::string("Component ") + patching::componentName(c)};
+        ReportSection section;
+        section.title = std::string("Component ") + patching::componentName(c);
         const auto figures = buildPatchingFigures(r, summary, c, -1, true);
         for (const auto& hm : figures.heatmaps)
             section.figures.push_back({hm.title + " (batch mean)", plots::inlineSvg(plots::figureToSvg(hm, 560, 320))});
@@ -72,20 +75,21 @@ Report buildPatchingReport(const patching::PatchingResult& r, const json& summar
         report.sections.push_back(section);
         // CSV: one row per node, one column per method (batch means).
         std::string csv = "node";
-        for (auto m : figures.methods) csv += "," + std::string(patching::methodName(m));
+        for (auto m : figures.methods) csv.append(",").append(patching::methodName(m));
         csv += "\n";
         const auto& hm = figures.heatmaps.front();
         for (int64_t row = 0; row < hm.rows; ++row)
             for (int64_t col = 0; col < hm.cols; ++col) {
                 csv += csvField(hm.rowLabels[size_t(row)] + " " + std::to_string(col) + " " + hm.colLabels[size_t(col)]);
-                for (auto m : figures.methods) csv += "," + csvNumber(r.find(m, c)->mean[size_t(row * hm.cols + col)]);
+                for (auto m : figures.methods) csv.append(",").append(csvNumber(r.find(m, c)->mean[size_t(row * hm.cols + col)]));
                 csv += "\n";
             }
         report.csvs.push_back({std::string("patching_") + patching::componentName(c), csv});
     }
 
     if (summary.contains("ig_completeness") && !summary["ig_completeness"].empty()) {
-        ReportSection ig{"Integrated gradients: completeness"};
+        ReportSection ig;
+        ig.title = "Integrated gradients: completeness";
         ig.paragraphs = {"Per layer, the sum of IG over the layer's nodes against the AP effect of patching the whole layer tensor "
                          "(they agree when the path integral is well resolved)."};
         ReportTable t{"", {"component", "layer", "sum of IG", "AP of the whole layer"}, {}};

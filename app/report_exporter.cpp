@@ -93,6 +93,7 @@ std::optional<std::string> writeReport(const std::string& dir, const Report& rep
         return std::nullopt;
     };
     if (auto err = write("report.html", renderReportHtml(report))) return err;
+    if (auto err = writeReportPdf((std::filesystem::path(dir) / "report.pdf").string(), report)) return err;
     for (const auto& c : report.csvs)
         if (auto err = write("report_" + c.name + ".csv", c.content)) return err;
     return std::nullopt;

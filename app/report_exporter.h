@@ -52,8 +52,10 @@ std::string htmlEscape(const std::string& text);
 std::string csvNumber(double v);
 std::string csvField(const std::string& s);
 std::string renderReportHtml(const Report& report);
-// Creates `dir` if needed and writes report.html and the CSVs. Returns an error message.
+// Creates `dir` if needed and writes report.html, report.pdf and the CSVs. Returns an error message.
 std::optional<std::string> writeReport(const std::string& dir, const Report& report);
+// The report as A4 PDF pages (vector figures). Needs a QGuiApplication.
+std::optional<std::string> writeReportPdf(const std::string& path, const Report& report);
 
 // --- CLIP (Schur-complement decomposition) report, built in app/clip_report.cpp ---
 Report buildClipReport(const ClipAnalysis& analysis);

@@ -2,7 +2,7 @@
 // fixture opens as method heatmaps whose cells are the result's batch means and whose titles carry
 // the same Pearson r as the CLI's table; hover links the node across every heatmap and scatter; a
 // click pins it (per-example values listed), Esc releases it; the report export writes HTML with
-// SVG figures and one CSV per component.
+// SVG figures, a PDF and one CSV per component.
 #include <QtTest>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -89,6 +89,11 @@ private slots:
         QVERIFY(text.contains("Agreement with activation patching"));
         QVERIFY(QFile::exists(out + "/report_patching_resid_pre.csv"));
         QVERIFY(QFile::exists(out + "/report_patching_head.csv"));
+        QFile pdf(out + "/report.pdf");  // the same report on A4 pages, figures as vectors
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        const QByteArray bytes = pdf.readAll();
+        QVERIFY(bytes.startsWith("%PDF-"));
+        QVERIFY(bytes.contains("%%EOF"));
     }
 
     // Analysis > Relevance patching as a background job: the result shows in the view with the CLI's
