@@ -31,15 +31,16 @@ PyTorch column. --torch-only skips the binary altogether. --out writes the print
 """
 import argparse
 import datetime
-import json
 import math
 import os
 import platform
 import shlex
 import statistics
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import run_scalpel_binary  # noqa: E402
 
 MODES = {"forward": "forward", "backward": "forward+backward", "lrp": "forward+lrp"}
 TOKEN_A, TOKEN_W = 262, 1110   # the two fixed ids of the logit-difference metric
@@ -208,31 +209,8 @@ def time_torch(torch, model, batch, seq, mode, repeat):
 
 def time_scalpel(binary, batch, seq, mode, repeat, threads, timeout):
     """Returns (median_seconds, None) or (None, reason)."""
-    if not binary:
-        return None, "not run (--torch-only)"
-    if not os.path.isfile(binary) or not os.access(binary, os.X_OK):
-        return None, f"binary missing: {binary}"
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    cmd = [binary, "--batch", str(batch), "--seq", str(seq), "--mode", mode, "--repeat", str(repeat),
-           "--threads", str(threads)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {timeout} s"
-    except OSError as e:
-        return None, f"could not start: {e}"
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        return None, f"exit {proc.returncode}: {tail[0][:200]}"
-    lines = [l for l in proc.stdout.splitlines() if l.strip()]
-    try:
-        res = json.loads(lines[-1])
-        secs = float(res["median_seconds"])
-    except (IndexError, ValueError, KeyError, TypeError):
-        return None, f"unreadable output: {proc.stdout.strip()[:200]!r}"
-    if (res.get("batch"), res.get("seq"), res.get("mode")) != (batch, seq, mode):
-        return None, f"answered a different row: {lines[-1][:200]}"
-    return secs, None
+    return run_scalpel_binary(binary, ["--batch", batch, "--seq", seq, "--mode", mode, "--repeat", repeat], threads, timeout,
+                              {"batch": batch, "seq": seq, "mode": mode})
 
 
 def cpu_model():

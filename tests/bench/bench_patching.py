@@ -45,17 +45,16 @@ that AtP equals the central difference of AP along a small patch (float32 tolera
 """
 import argparse
 import datetime
-import json
 import math
 import os
 import platform
 import shlex
 import statistics
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import run_scalpel_binary  # noqa: E402
 from bench_gpt2 import all_tensors, cpu_model, gpt2_small, make_params  # noqa: E402
 
 METHODS = {"ap": "activation patching", "atp": "attribution patching", "relp": "RelP"}
@@ -316,31 +315,8 @@ def time_torch(torch, pt, method, repeat):
 
 def time_scalpel(binary, method, repeat, threads, timeout):
     """Returns (median_seconds, None) or (None, reason)."""
-    if not binary:
-        return None, "not run (--torch-only)"
-    if not os.path.isfile(binary) or not os.access(binary, os.X_OK):
-        return None, f"binary missing: {binary}"
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    cmd = [binary, "--method", method, "--batch", str(BATCH), "--seq", str(SEQ), "--repeat", str(repeat),
-           "--threads", str(threads)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {timeout} s"
-    except OSError as e:
-        return None, f"could not start: {e}"
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        return None, f"exit {proc.returncode}: {tail[0][:200]}"
-    lines = [l for l in proc.stdout.splitlines() if l.strip()]
-    try:
-        res = json.loads(lines[-1])
-        secs = float(res["median_seconds"])
-    except (IndexError, ValueError, KeyError, TypeError):
-        return None, f"unreadable output: {proc.stdout.strip()[:200]!r}"
-    if res.get("method") != method:
-        return None, f"answered a different method: {lines[-1][:200]}"
-    return secs, None
+    return run_scalpel_binary(binary, ["--method", method, "--batch", BATCH, "--seq", SEQ, "--repeat", repeat], threads,
+                              timeout, {"method": method})
 
 
 def main():

@@ -1,0 +1,34 @@
+"""Helpers shared by the benchmark drivers (bench_gpt2.py, bench_patching.py)."""
+import json
+import os
+import subprocess
+
+
+def run_scalpel_binary(binary, args, threads, timeout, expect):
+    """Runs a Scalpel benchmark binary that prints one JSON line with "median_seconds".
+    `expect` holds fields the answer must echo (the row asked for).
+    Returns (median_seconds, None) or (None, reason)."""
+    if not binary:
+        return None, "not run (--torch-only)"
+    if not os.path.isfile(binary) or not os.access(binary, os.X_OK):
+        return None, f"binary missing: {binary}"
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    cmd = [binary] + [str(a) for a in args] + ["--threads", str(threads)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout} s"
+    except OSError as e:
+        return None, f"could not start: {e}"
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
+        return None, f"exit {proc.returncode}: {tail[0][:200]}"
+    lines = [l for l in proc.stdout.splitlines() if l.strip()]
+    try:
+        res = json.loads(lines[-1])
+        secs = float(res["median_seconds"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None, f"unreadable output: {proc.stdout.strip()[:200]!r}"
+    if any(res.get(k) != v for k, v in expect.items()):
+        return None, f"answered a different row: {lines[-1][:200]}"
+    return secs, None
