@@ -32,3 +32,27 @@ def run_scalpel_binary(binary, args, threads, timeout, expect):
     if any(res.get(k) != v for k, v in expect.items()):
         return None, f"answered a different row: {lines[-1][:200]}"
     return secs, None
+
+
+def result_cells(t_torch, t_sc, why, torch_only, label, notes):
+    """(Scalpel ms cell, speed-up cell) of a table row; a failure is noted under `label`."""
+    if t_sc is None:
+        if torch_only:
+            return "–", "–"
+        notes.append(f"{label}: Scalpel {why}")
+        return "failed", "–"
+    return f"{t_sc * 1e3:.1f}", f"{t_torch / t_sc:.2f}×"
+
+
+def finish_report(header, table, notes, torch_only, out):
+    """Prints the footer (skipped or failed Scalpel runs) and writes the whole report to `out`."""
+    footer = []
+    if torch_only:
+        footer = ["", "Scalpel not run (--torch-only)."]
+    elif notes:
+        footer = ["", "Scalpel failures:", ""] + [f"- {n}" for n in notes]
+    if footer:
+        print("\n".join(footer), flush=True)
+    if out:
+        with open(out, "w") as f:
+            f.write("\n".join(header + table + footer) + "\n")

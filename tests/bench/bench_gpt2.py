@@ -40,7 +40,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import run_scalpel_binary  # noqa: E402
+from bench_common import finish_report, result_cells, run_scalpel_binary  # noqa: E402
 
 MODES = {"forward": "forward", "backward": "forward+backward", "lrp": "forward+lrp"}
 TOKEN_A, TOKEN_W = 262, 1110   # the two fixed ids of the logit-difference metric
@@ -283,27 +283,11 @@ def main():
         for mode in modes:
             t_torch, _ = time_torch(torch, model, b, t, mode, args.repeat)
             t_sc, why = time_scalpel(binary, b, t, mode, args.repeat, args.threads, args.timeout)
-            if t_sc is None:
-                sc_cell, speed = "–", "–"
-                if not args.torch_only:
-                    notes.append(f"b{b}t{t} {MODES[mode]}: Scalpel {why}")
-                    sc_cell = "failed"
-            else:
-                sc_cell, speed = f"{t_sc * 1e3:.1f}", f"{t_torch / t_sc:.2f}×"
+            sc_cell, speed = result_cells(t_torch, t_sc, why, args.torch_only, f"b{b}t{t} {MODES[mode]}", notes)
             line = f"| b{b}t{t} | {MODES[mode]} | {t_torch * 1e3:.1f} | {sc_cell} | {speed} |"
             table.append(line)
             print(line, flush=True)
-    footer = []
-    if args.torch_only:
-        footer = ["", "Scalpel not run (--torch-only)."]
-    elif notes:
-        footer = ["", "Scalpel failures:", ""] + [f"- {n}" for n in notes]
-    if footer:
-        print("\n".join(footer), flush=True)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write("\n".join(header + table + footer) + "\n")
-
+    finish_report(header, table, notes, args.torch_only, args.out)
 
 if __name__ == "__main__":
     main()
