@@ -65,6 +65,18 @@ private:
     }
 
     void unembedding(const Act<S>& dLogits, Act<S>& dy, Mat<S>& dHead);
+    // y = LN(x) W + b, the start of both halves of a block: g = dL/dy on entry; adds dL/dx
+    // (through the linear layer and the LayerNorm, with their rules) to dx.
+    void normedLinear(const std::string& module, const std::string& lnName, const Site& lnSite, const Act<S>& hat,
+                      const ColVec<S>& rstd, const LayerNormT<S>& ln, const Mat<S>& W, const Act<S>& y, Act<S>& g,
+                      Act<S>& dx) {
+        if (needsInputs()) ops::affine(hat, ln.weight, ln.bias, h_);  // the layer's input, for dW and a
+        linear(module, h_, W, y, g, dh_);
+        layerNormAffine(lnName, hat, ln, dh_, dHat_);
+        site(lnSite, dHat_);
+        ops::layerNormBackward(hat, rstd, dHat_, opt_.rules.layerNorm, dxLn_);
+        dx += dxLn_;
+    }
     void block(int l, Act<S>& dx);
     // Layer inputs matter only for weight gradients and per-token a.
     bool needsInputs() const { return opt_.parameters || opt_.layerIO; }
@@ -186,12 +198,7 @@ void Backprop<S>::block(int l, Act<S>& dx) {
     if (masks_.neurons.size()) dh_.array().rowwise() *= masks_.neurons.row(l).array();
     ops::geluBackward(bt.mlpPre, dh_, opt_.rules.geluIdentity, g_);
     site({SiteKind::MlpPre, l}, g_);
-    if (needsInputs()) ops::affine(bt.hat2, blk.ln2.weight, blk.ln2.bias, h_);  // c_fc's input, for dW and a
-    linear(p + "mlp.c_fc", h_, blk.fcW, bt.mlpPre, g_, dh_);
-    layerNormAffine(p + "ln_2", bt.hat2, blk.ln2, dh_, dHat_);
-    site({SiteKind::Ln2Normalized, l}, dHat_);
-    ops::layerNormBackward(bt.hat2, bt.rstd2, dHat_, opt_.rules.layerNorm, dxLn_);
-    dx += dxLn_;
+    normedLinear(p + "mlp.c_fc", p + "ln_2", {SiteKind::Ln2Normalized, l}, bt.hat2, bt.rstd2, blk.ln2, blk.fcW, bt.mlpPre, g_, dx);
     site({SiteKind::ResidMid, l}, dx);
 
     // ---- attention: x_mid = x_pre + c_proj(attn(c_attn(ln_1(x_pre))))
@@ -205,12 +212,7 @@ void Backprop<S>::block(int l, Act<S>& dx) {
     site({SiteKind::Q, l}, dqkv.middleCols(0, D));
     site({SiteKind::K, l}, dqkv.middleCols(D, D));
     site({SiteKind::V, l}, dqkv.middleCols(2 * D, D));
-    if (needsInputs()) ops::affine(bt.hat1, blk.ln1.weight, blk.ln1.bias, h_);  // c_attn's input
-    linear(p + "attn.c_attn", h_, blk.attnW, bt.qkv, dqkv, dh_);
-    layerNormAffine(p + "ln_1", bt.hat1, blk.ln1, dh_, dHat_);
-    site({SiteKind::Ln1Normalized, l}, dHat_);
-    ops::layerNormBackward(bt.hat1, bt.rstd1, dHat_, opt_.rules.layerNorm, dxLn_);
-    dx += dxLn_;
+    normedLinear(p + "attn.c_attn", p + "ln_1", {SiteKind::Ln1Normalized, l}, bt.hat1, bt.rstd1, blk.ln1, blk.attnW, bt.qkv, dqkv, dx);
     site({SiteKind::ResidPre, l}, dx);
 }
 
