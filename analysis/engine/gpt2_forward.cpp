@@ -194,6 +194,21 @@ ForwardResult<S> Gpt2Model<S>::forward(const TokenBatch& tok, const ForwardOptio
     ColVec<S> rstd;
     const S scale = static_cast<S>(1.0 / std::sqrt(static_cast<double>(dh)));
 
+    // out = LN(x) W + b, the start of both halves of a block. The LN output site is visited (and
+    // may be patched) before gamma and beta; the tape takes the buffers over (moved, not copied).
+    auto normedLinear = [&](const LayerNormT<S>& ln, const Site& lnSite, const Matrix& W, const ColVec<S>& b, Act<S>* keepHat,
+                            ColVec<S>* keepRstd, Act<S>& out) {
+        ops::layerNorm(x, eps, hat, rstd);
+        visitor.visit(lnSite, hat);
+        ops::affine(hat, ln.weight, ln.bias, h);
+        if (keepHat) {
+            *keepHat = std::move(hat);
+            *keepRstd = std::move(rstd);
+        }
+        out.noalias() = h * W;
+        out.rowwise() += b.transpose();
+    };
+
     for (int l = opt.resumeLayer; l < L; ++l) {
         if (opt.progress) opt.progress->check();
         const auto& blk = w_.blocks[static_cast<size_t>(l)];
@@ -202,16 +217,8 @@ ForwardResult<S> Gpt2Model<S>::forward(const TokenBatch& tok, const ForwardOptio
         if (bt) bt->residPre = x;
 
         // ---- attention
-        ops::layerNorm(x, eps, hat, rstd);
-        visitor.visit({SiteKind::Ln1Normalized, l}, hat);
-        ops::affine(hat, blk.ln1.weight, blk.ln1.bias, h);
-        // The tape takes buffers over (moves, not copies); they are re-allocated as needed.
-        if (bt) {
-            bt->hat1 = std::move(hat);
-            bt->rstd1 = std::move(rstd);
-        }
-        qkv.noalias() = h * blk.attnW;
-        qkv.rowwise() += blk.attnB.transpose();
+        normedLinear(blk.ln1, {SiteKind::Ln1Normalized, l}, blk.attnW, blk.attnB, bt ? &bt->hat1 : nullptr,
+                     bt ? &bt->rstd1 : nullptr, qkv);
         visitor.visit({SiteKind::Q, l}, qkv.middleCols(0, D));
         visitor.visit({SiteKind::K, l}, qkv.middleCols(D, D));
         visitor.visit({SiteKind::V, l}, qkv.middleCols(2 * D, D));
@@ -245,15 +252,8 @@ ForwardResult<S> Gpt2Model<S>::forward(const TokenBatch& tok, const ForwardOptio
         visitor.visit({SiteKind::ResidMid, l}, x);
 
         // ---- MLP
-        ops::layerNorm(x, eps, hat, rstd);
-        visitor.visit({SiteKind::Ln2Normalized, l}, hat);
-        ops::affine(hat, blk.ln2.weight, blk.ln2.bias, h);
-        if (bt) {
-            bt->hat2 = std::move(hat);
-            bt->rstd2 = std::move(rstd);
-        }
-        u.noalias() = h * blk.fcW;
-        u.rowwise() += blk.fcB.transpose();
+        normedLinear(blk.ln2, {SiteKind::Ln2Normalized, l}, blk.fcW, blk.fcB, bt ? &bt->hat2 : nullptr,
+                     bt ? &bt->rstd2 : nullptr, u);
         visitor.visit({SiteKind::MlpPre, l}, u);
         ops::gelu(u, post);
         if (masks_.neurons.size()) post.array().rowwise() *= masks_.neurons.row(l).array();
