@@ -9,6 +9,7 @@
 #include "app/cli/cli.h"
 #ifdef SCALPEL_GUI
 #include "app/gui_main.h"
+#include "app/session_report.h"
 #endif
 
 #ifdef SCALPEL_GUI
@@ -34,6 +35,15 @@ bool looksLikeMistypedCommand(const std::string& word) {
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    // `scalpel report` draws figures with Qt (offscreen), so it lives with the workbench code.
+    if (!args.empty() && args[0] == "report") {
+#ifdef SCALPEL_GUI
+        return scalpel::reportCommand(argc, argv);
+#else
+        std::fprintf(stderr, "scalpel report: this build has no Qt drawing code (configure with -DSCALPEL_BUILD_GUI=ON)\n");
+        return scalpel::cli::kUsage;
+#endif
+    }
     if (!args.empty() && (scalpel::cli::isSubcommand(args[0]) || looksLikeMistypedCommand(args[0]))) {
         scalpel::keepFreedMemory();  // a short-lived process: reuse big buffers across passes
         return scalpel::cli::run(args);

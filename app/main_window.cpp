@@ -26,6 +26,9 @@
 #include "app/patching_dialog.h"
 #include "app/job_runner.h"
 #include "app/report_exporter.h"
+#include "app/session_report.h"
+#include "data/sha256.h"
+#include <QDir>
 #include "widgets/views/activation_view.h"
 #include "widgets/views/clip_view.h"
 #include "widgets/views/patching_view.h"
@@ -112,7 +115,8 @@ void MainWindow::buildMenus() {
     QAction* open = file->addAction(tr("&Open File…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Open tensor file"), QString(),
-            tr("Tensor files (*.safetensors *.bin *.pt *.pth *.ckpt *.npy *.npz *.h5 *.hdf5 *.keras *.gguf *.json);;"
+            tr("Tensor files and sessions (*.safetensors *.bin *.pt *.pth *.ckpt *.npy *.npz *.h5 *.hdf5 *.keras *.gguf *.json "
+               "*.scalpel);;"
                "All files (*)"));
         if (!path.isEmpty()) openPath(path);
     });
@@ -125,7 +129,11 @@ void MainWindow::buildMenus() {
     rebuildRecentMenu();
     file->addSeparator();
     exportAction_ = file->addAction(tr("&Export Report…"), this, &MainWindow::exportReport);
-    exportAction_->setEnabled(false);
+    file->addSeparator();
+    QAction* openSession = file->addAction(tr("Open &Session…"), this, &MainWindow::openSessionInteractive);
+    openSession->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+    QAction* saveSessionAction = file->addAction(tr("Save Session &As…"), this, &MainWindow::saveSessionInteractive);
+    saveSessionAction->setShortcut(QKeySequence::Save);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
@@ -175,6 +183,10 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::openPath(const QString& path) {
+    if (path.endsWith(".scalpel", Qt::CaseInsensitive)) {
+        loadSession(path);
+        return;
+    }
     statusBar()->showMessage(tr("Opening %1…").arg(path));
     QApplication::setOverrideCursor(Qt::BusyCursor);
     ++pendingOpens_;
@@ -207,7 +219,7 @@ void MainWindow::openPath(const QString& path) {
     worker->start();
 }
 
-void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file) {
+void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file, bool openViews) {
     file_ = std::move(file);
     ++selectGeneration_;
     tabs_->setCurrentWidget(inspector_);
@@ -231,29 +243,36 @@ void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file) {
     };
     for (const auto& e : file_->tensors)
         if (e.info.note.empty() && dtypeIsDecodable(e.info.dtype) && better(e, best)) best = &e;
-    if (best) tree_->selectTensor(QString::fromStdString(best->info.name));
+    if (best && openViews) tree_->selectTensor(QString::fromStdString(best->info.name));
+    if (!openViews) return;
     auto schema = file_->metadata.find("scalpel_schema");
     if (schema != file_->metadata.end() && schema->second == kActivationDumpSchema) showActivationDump(file_->path);
     auto method = file_->metadata.find("method");
     if (method != file_->metadata.end() && method->second == "relevance-patching") showPatchingResult(file_->path);
 }
 
-void MainWindow::showPatchingResult(const std::string& path) {
+void MainWindow::showPatchingView() {
     if (!patching_) {
         patching_ = new PatchingView(tabs_);
         tabs_->addTab(patching_, tr("Relevance patching"));
     }
     tabs_->setCurrentWidget(patching_);
+}
+
+void MainWindow::showPatchingResult(const std::string& path) {
+    showPatchingView();
     const quint64 generation = openGeneration_;
     auto loaded = std::make_shared<std::optional<scalpel::Result<patching::PatchingFile>>>();
     QThread* worker = QThread::create([path, loaded] { *loaded = patching::readPatchingResult(path); });
     connect(worker, &QThread::finished, worker, &QObject::deleteLater);
-    connect(worker, &QThread::finished, this, [this, loaded, generation] {
+    connect(worker, &QThread::finished, this, [this, loaded, generation, path] {
         if (generation != openGeneration_) return;
         if (!loaded->has_value() || !loaded->value()) {
             reportError(loaded->has_value() ? QString::fromStdString(loaded->value().error().what()) : tr("reading failed"));
             return;
         }
+        patchingPath_ = path;
+        patchingRun_.reset();
         patching_->showResult(std::move(loaded->value()->result), std::move(loaded->value()->summary));
         exportAction_->setEnabled(true);
         emit patchingShown();
@@ -326,23 +345,26 @@ void MainWindow::showClipDialog(const QString& path) {
 bool MainWindow::runClip(const ClipJobRequest& request) {
     const bool started = jobs_->start(tr("CLIP decomposition"), [this, request](const ProgressToken& progress) {
         auto analysis = std::make_shared<const ClipAnalysis>(runClipAnalysis(request, progress));
-        return JobRunner::Deliver([this, analysis] {
-            if (!clipView_) {
-                clipView_ = new ClipView(tabs_);
-                tabs_->addTab(clipView_, tr("CLIP"));
-                connect(clipView_, &ClipView::exportRequested, this, &MainWindow::exportReport);
-            }
-            clipView_->setAnalysis(analysis);
-            tabs_->setTabText(tabs_->indexOf(clipView_),
-                              tr("CLIP: %1").arg(QFileInfo(QString::fromStdString(analysis->source)).fileName()));
-            tabs_->setCurrentWidget(clipView_);
-            exportAction_->setEnabled(true);
-            statusBar()->showMessage(tr("SCE %1, text score %2").arg(analysis->decomposition.sce).arg(analysis->decomposition.textScore));
-            emit clipShown();
-        });
+        return JobRunner::Deliver([this, analysis, request] { showClipAnalysis(analysis, request); });
     });
     if (!started) statusBar()->showMessage(tr("Another job is running; wait for it or cancel it."), 5000);
     return started;
+}
+
+void MainWindow::showClipAnalysis(std::shared_ptr<const ClipAnalysis> analysis, const ClipJobRequest& request) {
+    clipRequest_ = request;
+    if (!clipView_) {
+        clipView_ = new ClipView(tabs_);
+        tabs_->addTab(clipView_, tr("CLIP"));
+        connect(clipView_, &ClipView::exportRequested, this, &MainWindow::exportReport);
+    }
+    clipView_->setAnalysis(analysis);
+    tabs_->setTabText(tabs_->indexOf(clipView_),
+                      tr("CLIP: %1").arg(QFileInfo(QString::fromStdString(analysis->source)).fileName()));
+    tabs_->setCurrentWidget(clipView_);
+    exportAction_->setEnabled(true);
+    statusBar()->showMessage(tr("SCE %1, text score %2").arg(analysis->decomposition.sce).arg(analysis->decomposition.textScore));
+    emit clipShown();
 }
 
 bool MainWindow::runPatching(const PatchingJobRequest& request) {
@@ -357,13 +379,12 @@ bool MainWindow::runPatching(const PatchingJobRequest& request) {
         const engine::Gpt2Model<float> model(std::move(inputs->weights));
         auto result = std::make_shared<patching::PatchingResult>(patching::runPatching(model, inputs->batch, request.options, progress));
         auto summary = std::make_shared<nlohmann::json>(patching::patchingSummary(*result, request.options, info));
-        return JobRunner::Deliver([this, result, summary] {
-            if (!patching_) {
-                patching_ = new PatchingView(tabs_);
-                tabs_->addTab(patching_, tr("Relevance patching"));
-            }
+        auto run = std::make_shared<const PatchingRun>(PatchingRun{request.options, inputs->batch, info});
+        return JobRunner::Deliver([this, result, summary, run] {
+            showPatchingView();
             patching_->showResult(std::move(*result), std::move(*summary));
-            tabs_->setCurrentWidget(patching_);
+            patchingPath_.clear();  // not in a file until a session (or report) saves it
+            patchingRun_ = run;
             exportAction_->setEnabled(true);
             statusBar()->showMessage(tr("Relevance patching done: logit difference clean %1, corrupted %2")
                                          .arg(patching_->result().meanClean, 0, 'f', 3)
@@ -387,14 +408,36 @@ bool MainWindow::exportClipReportTo(const QString& dir) {
 }
 
 void MainWindow::exportReport() {
-    const bool patchingShown = patching_ && patching_->hasResult() && tabs_->currentWidget() == patching_;
-    if (!patchingShown && (!clipView_ || !clipView_->analysis())) return;
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for report.html and its CSV files"));
-    if (dir.isEmpty()) return;
-    if (patchingShown)
-        exportPatchingReportTo(dir);
-    else
-        exportClipReportTo(dir);
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for report.html, report.pdf and their CSV files"));
+    if (!dir.isEmpty()) exportSessionReportTo(dir);
+}
+
+bool MainWindow::exportSessionReportTo(const QString& dir) {
+    // Every open document goes into the report, drawn as on screen (app/session_report.cpp).
+    SessionReportInputs inputs;
+    inputs.sessionPath = QDir(dir).absoluteFilePath("report.scalpel").toStdString();
+    inputs.session = captureSession(inputs.sessionPath);
+    if (inputs.session.documents.empty()) {
+        statusBar()->showMessage(tr("Nothing to report: open a file or run an analysis first."), 5000);
+        return false;
+    }
+    if (patching_ && patching_->hasResult() && patchingPath_.empty())
+        inputs.patchingInMemory = std::make_shared<const patching::PatchingFile>(patching::PatchingFile{patching_->summary(), patching_->result()});
+    const bool started = jobs_->start(tr("Export report"), [this, inputs, dir](const ProgressToken& progress) mutable {
+        for (auto& d : inputs.session.documents)
+            if (auto fp = fingerprintFile(resolveSessionPath(inputs.sessionPath, d.path))) {
+                d.size = fp->size;
+                d.sha256 = fp->sha256;
+            }
+        const Report report = buildSessionReport(inputs, progress);
+        if (auto err = writeReport(dir.toStdString(), report)) throw std::runtime_error(*err);
+        return JobRunner::Deliver([this, dir] {
+            statusBar()->showMessage(tr("Report written to %1/report.html and report.pdf").arg(dir), 8000);
+            emit reportExported(dir);
+        });
+    });
+    if (!started) statusBar()->showMessage(tr("Another job is running; wait for it or cancel it."), 5000);
+    return started;
 }
 
 bool MainWindow::exportPatchingReportTo(const QString& dir) {

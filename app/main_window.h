@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "app/clip_job.h"
+#include "analysis/patching/patching_result_file.h"
+#include "data/session_file.h"
 #include "data/tensor_file.h"
 
 class QMenu;
@@ -32,8 +34,21 @@ public:
 
     // Opens a file or checkpoint folder off the GUI thread; fileOpened or openFailed follows.
     void openPath(const QString& path);
-    // Shows an already opened (or in-memory) file.
-    void showTensorFile(std::shared_ptr<const TensorFile> file);
+    // Shows an already opened (or in-memory) file; openViews: also open dumps and result files
+    // in their views (a session restores those itself).
+    void showTensorFile(std::shared_ptr<const TensorFile> file, bool openViews = true);
+
+    // Sessions (app/main_window_session.cpp). Both run as jobs; sessionSaved / sessionLoaded
+    // (with the files that changed since saving) or jobFailed follow. A relevance-patching run
+    // made in the GUI is written beside the session as <session>.patching.h5 first.
+    bool saveSession(const QString& path);
+    bool loadSession(const QString& path);
+    // The open documents and their view state, as a session saved at `sessionPath` would hold
+    // them (without fingerprints: saving computes those off the GUI thread).
+    Session captureSession(const std::string& sessionPath) const;
+    QString sessionPath() const { return sessionPath_; }
+    ActivationView* activationView() const { return activations_; }
+    PatchingView* patchingView() const { return patching_; }
     bool selectTensor(const QString& name);
 
     const TensorFile* currentFile() const { return file_.get(); }
@@ -49,6 +64,9 @@ public:
     void showActivationDump(const std::string& path);
     // A relevance-patching result file (scalpel patch --out) as method heatmaps and scatters.
     void showPatchingResult(const std::string& path);
+    // File ▸ Export Report: every open document (as a session would hold it) into DIR/report.html,
+    // report.pdf and CSVs, as a job; reportExported follows.
+    bool exportSessionReportTo(const QString& dir);
     // Writes DIR/report.html (+ CSVs) for the relevance-patching result on show.
     bool exportPatchingReportTo(const QString& dir);
     // Loads the model and prompts and runs relevance patching as a background job (progress,
@@ -71,6 +89,9 @@ signals:
     void activationsShown();
     void patchingShown();
     void jobFailed(const QString& message);
+    void sessionSaved(const QString& path);
+    void reportExported(const QString& dir);
+    void sessionLoaded(const QString& path, const QStringList& changedFiles);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* e) override;
@@ -85,6 +106,10 @@ private:
     void reportError(const QString& message, const QString& title = {});
     void exportReport();
     void onTensorSelected(const QString& name);
+    void showPatchingView();
+    void showClipAnalysis(std::shared_ptr<const ClipAnalysis> analysis, const ClipJobRequest& request);
+    void saveSessionInteractive();
+    void openSessionInteractive();
 
     std::shared_ptr<const TensorFile> file_;
     TensorTree* tree_ = nullptr;
@@ -98,6 +123,16 @@ private:
     JobRunner* jobs_ = nullptr;
     QAction* exportAction_ = nullptr;
     QMenu* recentMenu_ = nullptr;
+    QString sessionPath_;
+    std::string patchingPath_;  // the file the shown relevance-patching result lives in ("" = GUI run, unsaved)
+    // What a GUI relevance-patching run needs to be written to a result file.
+    struct PatchingRun {
+        patching::Options options;
+        patching::PromptBatch batch;
+        patching::PatchingRunInfo info;
+    };
+    std::shared_ptr<const PatchingRun> patchingRun_;
+    std::optional<ClipJobRequest> clipRequest_;  // parameters of the shown CLIP result
     int pendingOpens_ = 0;
     quint64 openGeneration_ = 0;    // only the latest request may replace the shown file
     quint64 selectGeneration_ = 0;  // likewise for the tensor being decoded

@@ -19,7 +19,7 @@ case "$mode" in
   build) ;;
   run)
     # The IOI demo: a small GPT-2 trained by resources/demo/train_ioi.py. Its activations on one
-    # prompt and relevance patching on 32 held-out prompt pairs, then the workbench on the result.
+    # prompt and relevance patching on 32 held-out prompt pairs, then the workbench on the demo session.
     demo=resources/demo/ioi-gpt2
     out="$build_dir/demo"
     mkdir -p "$out"
@@ -27,10 +27,13 @@ case "$mode" in
       --text "When Mary and John went to the store, John gave a drink to"
     "$build_dir/bin/scalpel" patch --model "$demo" --prompts resources/demo/ioi_prompts.jsonl \
       --method ap,atp,relp,ig --components resid_pre,attn_out,mlp_out,head,head_pos --out "$out/ioi_patching.h5"
+    # The demo session (resources/demo/ioi.scalpel) holds the same kind of results, saved with
+    # view settings and selections: the workbench opens it; without a display, its report.
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-      exec "$build_dir/bin/scalpel" "$out/ioi_patching.h5"
+      exec "$build_dir/bin/scalpel" resources/demo/ioi.scalpel
     else
-      echo "No display: the results above are the headless output (open $out/*.h5 in the workbench later)." >&2
+      "$build_dir/bin/scalpel" report --session resources/demo/ioi.scalpel --out "$out/report.html"
+      echo "No display: the tables above are the headless output; the demo session's report is $out/report.html (and report.pdf: scalpel report --out FILE.pdf)." >&2
     fi ;;
   test)
     # --output-on-failure shows a failing test's log; the summary line closes the output.

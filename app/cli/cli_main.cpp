@@ -27,6 +27,7 @@ void printUsage(std::FILE* out) {
     std::fprintf(out, "usage: scalpel [FILE...]            open the workbench\n"
                       "       scalpel <command> [options]   run headless\n\ncommands:\n");
     for (const auto& [name, cmd] : commands()) std::fprintf(out, "  %-10s %s\n", name.c_str(), cmd.summary);
+    std::fprintf(out, "  %-10s %s\n", "report", "HTML/PDF report of a saved session (.scalpel): figures, parameters, CSVs");
     std::fprintf(out, "\n`scalpel <command> --help` for options; docs/cli.md for details.\n");
 }
 }  // namespace

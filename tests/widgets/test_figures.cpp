@@ -3,6 +3,7 @@
 // force, and the QPainter path: SVG is well-formed XML holding the series, PNG pixels land
 // where the layout says.
 #include <QtTest>
+#include <QTemporaryDir>
 #include <QPainter>
 #include <QXmlStreamReader>
 #include <cmath>
@@ -137,6 +138,39 @@ private slots:
         for (const char* s : {"alpha series", "beta series", "Spectra of things", "cut-off", "eigenvalue"})
             QVERIFY2(texts.contains(s), qPrintable(texts));
         QVERIFY(inlineSvg(svg).rfind("<svg", 0) == 0);
+    }
+
+    void exportWritesValidPngSvgPdf() {
+        Heatmap hm;
+        hm.rows = 3;
+        hm.cols = 4;
+        for (int i = 0; i < 12; ++i) hm.values.push_back(float(1 << i));
+        hm.title = "powers of two";
+        autoScale(hm);
+        applyStyle(hm, {ColormapKind::Magma, {ScaleKind::Log, 0.5}});
+        QTemporaryDir dir;
+        std::string error;
+        const std::string png = dir.filePath("f.png").toStdString(), svg = dir.filePath("f.svg").toStdString(),
+                          pdf = dir.filePath("f.pdf").toStdString();
+        QVERIFY2(exportFigure(hm, png, 400, 300, 2, &error), error.c_str());
+        QImage image(QString::fromStdString(png));
+        QCOMPARE(image.size(), QSize(800, 600));  // scale 2
+        QVERIFY(exportFigure(hm, svg, 400, 300, 2, &error));
+        QFile svgFile(QString::fromStdString(svg));
+        QVERIFY(svgFile.open(QIODevice::ReadOnly));
+        const QByteArray svgText = svgFile.readAll();
+        QVERIFY(svgText.contains("<svg") && svgText.contains("powers of two") && svgText.contains(">log<"));
+        QVERIFY(exportFigure(hm, pdf, 400, 300, 2, &error));
+        QFile pdfFile(QString::fromStdString(pdf));
+        QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+        const QByteArray pdfBytes = pdfFile.readAll();
+        QVERIFY(pdfBytes.startsWith("%PDF-"));
+        QVERIFY(pdfBytes.trimmed().endsWith("%%EOF"));
+        QVERIFY(pdfBytes.contains("/MediaBox [0 0 400.000000 300.000000]"));  // one page, the figure's size in points
+        QVERIFY(!exportFigure(hm, dir.filePath("f.bmp").toStdString(), 400, 300, 2, &error));
+        QVERIFY2(error.find("unknown figure format") != std::string::npos, error.c_str());
+        QVERIFY(!exportFigure(hm, "/nonexistent-dir/f.pdf", 400, 300, 2, &error));
+        QVERIFY2(error.find("/nonexistent-dir/f.pdf") != std::string::npos, error.c_str());
     }
 
     void pngPixelsFollowTheLayout() {

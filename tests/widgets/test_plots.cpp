@@ -64,6 +64,65 @@ private slots:
         }
     }
 
+    void magmaPublishedValues() {
+        const Colormap& m = Colormap::get(ColormapKind::Magma);
+        // Entries 0, 128, 255 (control points) and 100, 200 (interpolated) of the published
+        // 256-entry magma table (BIDS colormap project, CC0); tolerances as for viridis.
+        compareRgb(m.at(0.0), 0.001462, 0.000466, 0.013866, 1e-6);
+        compareRgb(m.at(128.0 / 255.0), 0.716387, 0.214982, 0.475290, 1e-6);
+        compareRgb(m.at(1.0), 0.987053, 0.991438, 0.749504, 1e-6);
+        compareRgb(m.at(100.0 / 255.0), 0.537755, 0.156894, 0.506551, 0.004);
+        compareRgb(m.at(200.0 / 255.0), 0.992785, 0.594891, 0.410283, 0.004);
+        double previous = -1;
+        for (int i = 0; i <= 255; ++i) {  // magma's lightness rises monotonically too
+            const double l = luminance(m.at(i / 255.0));
+            QVERIFY2(l > previous, qPrintable(QString("luminance drops at %1").arg(i)));
+            previous = l;
+        }
+        ColormapKind k;
+        QVERIFY(colormapFromName("magma", k) && k == ColormapKind::Magma);
+        QVERIFY(!colormapFromName("jet", k));
+    }
+
+    void scalesClosedForms() {
+        const double eps = 1e-12;
+        // Linear and symmetric.
+        QCOMPARE(scalePosition(2, 0, 8, {ScaleKind::Linear}), 0.25);
+        QCOMPARE(scalePosition(0, -1, 3, {ScaleKind::Symmetric}), 0.5);
+        QVERIFY(std::abs(scalePosition(-1, -1, 3, {ScaleKind::Symmetric}) - 1.0 / 3) < eps);
+        QCOMPARE(scalePosition(3, -1, 3, {ScaleKind::Symmetric}), 1.0);
+        // Log over [1, 1000]: decades are thirds; a non-positive low end becomes vmax * 1e-3.
+        QVERIFY(std::abs(scalePosition(10, 1, 1000, {ScaleKind::Log}) - 1.0 / 3) < eps);
+        QVERIFY(std::abs(scalePosition(100, 1, 1000, {ScaleKind::Log}) - 2.0 / 3) < eps);
+        QVERIFY(std::abs(scaleValue(0.5, 1, 1000, {ScaleKind::Log}) - std::sqrt(1000.0)) < 1e-9);
+        QVERIFY(std::abs(scalePosition(1, 0, 100, {ScaleKind::Log}) - 1.0 / 3) < eps);
+        QCOMPARE(scalePosition(-5, 0, 100, {ScaleKind::Log}), 0.0);  // clamps at the low end
+        // Symmetric log on signed data: odd about the middle, ends at the ends.
+        QCOMPARE(scalePosition(0, -100, 100, {ScaleKind::Log}), 0.5);
+        QCOMPARE(scalePosition(100, -100, 100, {ScaleKind::Log}), 1.0);
+        QVERIFY(std::abs(scalePosition(-3, -100, 100, {ScaleKind::Log}) + scalePosition(3, -100, 100, {ScaleKind::Log}) - 1) < eps);
+        // Gamma: t^g sequential; signed data keep the sign about the middle.
+        QVERIFY(std::abs(scalePosition(1, 0, 4, {ScaleKind::Gamma, 0.5}) - 0.5) < eps);
+        QVERIFY(std::abs(scalePosition(1, -4, 4, {ScaleKind::Gamma, 0.5}) - 0.75) < eps);
+        QVERIFY(std::abs(scalePosition(-1, -4, 4, {ScaleKind::Gamma, 0.5}) - 0.25) < eps);
+        QVERIFY(std::isnan(scalePosition(NAN, 0, 1, {ScaleKind::Gamma, 0.5})));
+        // scaleValue inverts scalePosition inside the range (the colour bar labels rely on it).
+        const std::pair<double, double> ranges[] = {{0, 8}, {1, 1000}, {-4, 4}, {-1, 3}, {0.5, 0.7}};
+        for (ScaleKind k : {ScaleKind::Linear, ScaleKind::Symmetric, ScaleKind::Log, ScaleKind::Gamma})
+            for (double g : {0.5, 2.0})
+                for (const auto& [lo, hi] : ranges)
+                    for (double t : {0.0, 0.1, 0.37, 0.5, 0.9, 1.0}) {
+                        const ColourScale sc{k, g};
+                        const double v = scaleValue(t, lo, hi, sc);
+                        QVERIFY2(std::abs(scalePosition(v, lo, hi, sc) - t) < 1e-9,
+                                 qPrintable(QString("%1 g=%2 [%3,%4] t=%5").arg(scaleName(k)).arg(g).arg(lo).arg(hi).arg(t)));
+                    }
+        QCOMPARE(scaleCaption({ScaleKind::Log}, 1, 10), std::string("log"));
+        QCOMPARE(scaleCaption({ScaleKind::Log}, -1, 10), std::string("symlog"));
+        QCOMPARE(scaleCaption({ScaleKind::Gamma, 0.5}, 0, 1), std::string("gamma 0.5"));
+        QCOMPARE(scaleCaption({ScaleKind::Linear}, 0, 1), std::string());
+    }
+
     void divergingPublishedValues() {
         const Colormap& m = Colormap::get(ColormapKind::Diverging);
         // ColorBrewer RdBu (9 classes), reversed: low end #2166AC, centre #F7F7F7, high end #B2182B.

@@ -7,12 +7,12 @@
 namespace scalpel::plots {
 namespace {
 
-// Every 16th entry of the published 256-entry viridis table (matplotlib _cm_listed.py,
-// CC0), plus its last entry. Entries 0, 16, ..., 240 sit at t = i/255 and the last at 1;
-// the spacing from 240 to 255 is 15, so a uniform grid is not exact: we interpolate on
-// the true positions kViridisIndex[i] / 255 instead.
-constexpr std::array<int, 17> kViridisIndex = {0,   16,  32,  48,  64,  80,  96,  112, 128,
-                                               144, 160, 176, 192, 208, 224, 240, 255};
+// Every 16th entry of the published 256-entry viridis and magma tables (BIDS colormap
+// project / matplotlib _cm_listed.py, CC0), plus their last entries. Entries 0, 16, ..., 240
+// sit at t = i/255 and the last at 1; the spacing from 240 to 255 is 15, so a uniform grid is
+// not exact: we interpolate on the true positions kSequentialIndex[i] / 255 instead.
+constexpr std::array<int, 17> kSequentialIndex = {0,   16,  32,  48,  64,  80,  96,  112, 128,
+                                                  144, 160, 176, 192, 208, 224, 240, 255};
 constexpr std::array<Rgb, 17> kViridis = {{
     {0.267004f, 0.004874f, 0.329415f}, {0.282327f, 0.094955f, 0.417331f},
     {0.278826f, 0.175490f, 0.483397f}, {0.258965f, 0.251537f, 0.524736f},
@@ -23,6 +23,17 @@ constexpr std::array<Rgb, 17> kViridis = {{
     {0.369214f, 0.788888f, 0.382914f}, {0.515992f, 0.831158f, 0.294279f},
     {0.678489f, 0.863742f, 0.189503f}, {0.845561f, 0.887322f, 0.099702f},
     {0.993248f, 0.906157f, 0.143936f},
+}};
+constexpr std::array<Rgb, 17> kMagma = {{
+    {0.001462f, 0.000466f, 0.013866f}, {0.039608f, 0.031090f, 0.133515f},
+    {0.113094f, 0.065492f, 0.276784f}, {0.211718f, 0.061992f, 0.418647f},
+    {0.316654f, 0.071690f, 0.485380f}, {0.414709f, 0.110431f, 0.504662f},
+    {0.512831f, 0.148179f, 0.507648f}, {0.613617f, 0.181811f, 0.498536f},
+    {0.716387f, 0.214982f, 0.475290f}, {0.816914f, 0.255895f, 0.436461f},
+    {0.904281f, 0.319610f, 0.388137f}, {0.960949f, 0.418323f, 0.359630f},
+    {0.986700f, 0.535582f, 0.382210f}, {0.996096f, 0.653659f, 0.446213f},
+    {0.996898f, 0.769591f, 0.534892f}, {0.992440f, 0.884330f, 0.640099f},
+    {0.987053f, 0.991438f, 0.749504f},
 }};
 
 // ColorBrewer RdBu, 9 classes, reversed so negative = blue: #2166AC #4393C3 #92C5DE
@@ -41,24 +52,28 @@ Rgb lerp(const Rgb& a, const Rgb& b, double f) {
 }  // namespace
 
 const Colormap& Colormap::get(ColormapKind kind) {
-    static const Colormap viridis{kViridis};
-    static const Colormap diverging{kDiverging};
-    return kind == ColormapKind::Viridis ? viridis : diverging;
+    static const Colormap viridis{kViridis, kSequentialIndex};
+    static const Colormap magma{kMagma, kSequentialIndex};
+    static const Colormap diverging{kDiverging, {}};
+    switch (kind) {
+        case ColormapKind::Magma: return magma;
+        case ColormapKind::Diverging: return diverging;
+        default: return viridis;
+    }
 }
 
 Rgb Colormap::at(double t) const {
     if (std::isnan(t)) return nanColour();
     t = std::clamp(t, 0.0, 1.0);
-    if (points_.data() == kViridis.data()) {
-        // Non-uniform control positions (see kViridisIndex).
-        double x = t * 255.0;
+    if (!index_.empty()) {
+        const double x = t * double(index_.back());
         size_t i = 0;
-        while (i + 2 < kViridisIndex.size() && x > kViridisIndex[i + 1]) ++i;
-        double f = (x - kViridisIndex[i]) / double(kViridisIndex[i + 1] - kViridisIndex[i]);
+        while (i + 2 < index_.size() && x > index_[i + 1]) ++i;
+        const double f = (x - index_[i]) / double(index_[i + 1] - index_[i]);
         return lerp(points_[i], points_[i + 1], f);
     }
-    double x = t * double(points_.size() - 1);
-    size_t i = std::min(size_t(x), points_.size() - 2);
+    const double x = t * double(points_.size() - 1);
+    const size_t i = std::min(size_t(x), points_.size() - 2);
     return lerp(points_[i], points_[i + 1], x - double(i));
 }
 
@@ -73,6 +88,131 @@ double normalise(double value, double vmin, double vmax) {
     if (std::isnan(value)) return value;
     if (!(vmax > vmin)) return 0.5;
     return (value - vmin) / (vmax - vmin);
+}
+
+const char* colormapName(ColormapKind kind) {
+    switch (kind) {
+        case ColormapKind::Magma: return "magma";
+        case ColormapKind::Diverging: return "diverging";
+        default: return "viridis";
+    }
+}
+
+bool colormapFromName(const std::string& name, ColormapKind& out) {
+    for (ColormapKind k : {ColormapKind::Viridis, ColormapKind::Diverging, ColormapKind::Magma})
+        if (name == colormapName(k)) {
+            out = k;
+            return true;
+        }
+    return false;
+}
+
+const char* scaleName(ScaleKind kind) {
+    switch (kind) {
+        case ScaleKind::Symmetric: return "symmetric";
+        case ScaleKind::Log: return "log";
+        case ScaleKind::Gamma: return "gamma";
+        default: return "linear";
+    }
+}
+
+bool scaleFromName(const std::string& name, ScaleKind& out) {
+    for (ScaleKind k : {ScaleKind::Linear, ScaleKind::Symmetric, ScaleKind::Log, ScaleKind::Gamma})
+        if (name == scaleName(k)) {
+            out = k;
+            return true;
+        }
+    return false;
+}
+
+namespace {
+
+constexpr double kLogSpan = 1e-3;  // log scales cover three decades below the largest magnitude
+
+bool bothSigns(double vmin, double vmax) { return vmin < 0 && vmax > 0; }
+double magnitude(double vmin, double vmax) { return std::max(std::abs(vmin), std::abs(vmax)); }
+// The low end of a positive log range.
+double logLow(double vmin, double vmax) { return vmin > 0 ? vmin : vmax * kLogSpan; }
+// Symmetric log: linear within ±c, logarithmic beyond, odd.
+double symlog(double v, double c) { return std::copysign(std::log10(1 + std::abs(v) / c), v); }
+double symexp(double y, double c) { return std::copysign(c * (std::pow(10.0, std::abs(y)) - 1), y); }
+
+}  // namespace
+
+double scalePosition(double value, double vmin, double vmax, const ColourScale& scale) {
+    if (std::isnan(value)) return value;
+    double t = 0.5;
+    switch (scale.kind) {
+        case ScaleKind::Linear: t = normalise(value, vmin, vmax); break;
+        case ScaleKind::Symmetric: {
+            const double m = magnitude(vmin, vmax);
+            t = normalise(value, -m, m);
+            break;
+        }
+        case ScaleKind::Log:
+            if (bothSigns(vmin, vmax)) {
+                const double m = magnitude(vmin, vmax), c = m * kLogSpan;
+                t = 0.5 + 0.5 * symlog(value, c) / symlog(m, c);
+            } else if (vmax > 0) {
+                const double lo = logLow(vmin, vmax);
+                t = value <= lo ? 0.0 : (vmax > lo ? std::log10(value / lo) / std::log10(vmax / lo) : 0.5);
+            } else {
+                t = normalise(value, vmin, vmax);  // no positive values: nothing to take a log of
+            }
+            break;
+        case ScaleKind::Gamma: {
+            const double g = scale.gamma > 0 ? scale.gamma : 1.0;
+            const double lin = std::clamp(normalise(value, vmin, vmax), 0.0, 1.0);
+            if (bothSigns(vmin, vmax)) {
+                const double m = magnitude(vmin, vmax), s = std::clamp(value / m, -1.0, 1.0);
+                t = 0.5 + 0.5 * std::copysign(std::pow(std::abs(s), g), s);
+            } else {
+                t = std::pow(lin, g);
+            }
+            break;
+        }
+    }
+    return std::clamp(t, 0.0, 1.0);
+}
+
+double scaleValue(double t, double vmin, double vmax, const ColourScale& scale) {
+    t = std::clamp(t, 0.0, 1.0);
+    switch (scale.kind) {
+        case ScaleKind::Linear: return vmin + (vmax - vmin) * t;
+        case ScaleKind::Symmetric: {
+            const double m = magnitude(vmin, vmax);
+            return -m + 2 * m * t;
+        }
+        case ScaleKind::Log:
+            if (bothSigns(vmin, vmax)) {
+                const double m = magnitude(vmin, vmax), c = m * kLogSpan;
+                return symexp((2 * t - 1) * symlog(m, c), c);
+            }
+            if (vmax > 0) {
+                const double lo = logLow(vmin, vmax);
+                return lo * std::pow(vmax / lo, t);
+            }
+            return vmin + (vmax - vmin) * t;
+        case ScaleKind::Gamma: {
+            const double g = scale.gamma > 0 ? scale.gamma : 1.0;
+            if (bothSigns(vmin, vmax)) {
+                const double s = 2 * t - 1;
+                return magnitude(vmin, vmax) * std::copysign(std::pow(std::abs(s), 1 / g), s);
+            }
+            return vmin + (vmax - vmin) * std::pow(t, 1 / g);
+        }
+    }
+    return vmin;
+}
+
+std::string scaleCaption(const ColourScale& scale, double vmin, double vmax) {
+    char buf[32];
+    switch (scale.kind) {
+        case ScaleKind::Symmetric: return "sym";
+        case ScaleKind::Log: return bothSigns(vmin, vmax) ? "symlog" : "log";
+        case ScaleKind::Gamma: std::snprintf(buf, sizeof buf, "gamma %.2g", scale.gamma); return buf;
+        default: return "";
+    }
 }
 
 }  // namespace scalpel::plots

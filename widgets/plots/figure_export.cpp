@@ -3,7 +3,12 @@
 #include "widgets/plots/heatmap_figure.h"
 
 #include <QBuffer>
+#include <QFile>
+#include <QFileInfo>
+#include <QPageLayout>
+#include <QPageSize>
 #include <QPainter>
+#include <QPdfWriter>
 #include <QSvgGenerator>
 #include <type_traits>
 
@@ -57,6 +62,49 @@ QImage figureToImage(const AnyFigure& fig, int width, int height, double scale) 
     PainterSurface s(painter);
     drawFigure(s, fig, Rect{kPad, kPad, width - 2 * kPad, height - 2 * kPad});
     return image;
+}
+
+bool figureToPdf(const AnyFigure& fig, const std::string& path, int width, int height, std::string* error) {
+    const QString file = QString::fromStdString(path);
+    {
+        QPdfWriter pdf(file);
+        pdf.setResolution(72);  // one layout pixel = one point
+        pdf.setPageLayout(QPageLayout(QPageSize(QSizeF(width, height), QPageSize::Point, QString(), QPageSize::ExactMatch),
+                                      QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
+        pdf.setCreator("Scalpel");
+        QPainter painter;
+        if (!painter.begin(&pdf)) {
+            if (error) *error = path + ": cannot write the PDF (check the folder exists and is writable)";
+            return false;
+        }
+        painter.fillRect(QRect(0, 0, width, height), Qt::white);
+        PainterSurface s(painter);
+        drawFigure(s, fig, Rect{kPad, kPad, width - 2 * kPad, height - 2 * kPad});
+    }
+    if (QFileInfo(file).size() <= 0) {
+        if (error) *error = path + ": the PDF came out empty";
+        return false;
+    }
+    return true;
+}
+
+bool exportFigure(const AnyFigure& fig, const std::string& path, int width, int height, double scale, std::string* error) {
+    const QString suffix = QFileInfo(QString::fromStdString(path)).suffix().toLower();
+    if (suffix == "pdf") return figureToPdf(fig, path, width, height, error);
+    if (suffix == "png") {
+        if (figureToImage(fig, width, height, scale).save(QString::fromStdString(path), "PNG")) return true;
+        if (error) *error = path + ": cannot write the PNG (check the folder exists and is writable)";
+        return false;
+    }
+    if (suffix == "svg") {
+        QFile out(QString::fromStdString(path));
+        const std::string svg = figureToSvg(fig, width, height);
+        if (out.open(QIODevice::WriteOnly) && out.write(svg.data(), qint64(svg.size())) == qint64(svg.size())) return true;
+        if (error) *error = path + ": cannot write the SVG (check the folder exists and is writable)";
+        return false;
+    }
+    if (error) *error = path + ": unknown figure format '" + suffix.toStdString() + "' (use .png, .svg or .pdf)";
+    return false;
 }
 
 }  // namespace scalpel::plots

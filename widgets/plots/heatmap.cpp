@@ -30,6 +30,11 @@ void autoScale(Heatmap& heatmap) {
     }
 }
 
+void applyStyle(Heatmap& heatmap, const HeatmapStyle& style) {
+    if (style.colormap) heatmap.colormap = *style.colormap;
+    heatmap.scale = style.scale;
+}
+
 float aggregateBlock(const Heatmap& heatmap, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
     const bool diverging = heatmap.colormap == ColormapKind::Diverging;
     float best = NAN;

@@ -22,10 +22,23 @@ struct Heatmap {
     std::string title;
     ColormapKind colormap = ColormapKind::Viridis;
     float vmin = 0, vmax = 1;  // value range mapped onto the colormap
+    ColourScale scale;         // how values in [vmin, vmax] reach the colormap
     std::optional<Cell> highlight;  // a cell selected in a linked view, drawn outlined
+    // Lines through a selected row / column (a layer x token cell chosen in a linked view).
+    std::optional<int64_t> markRow, markCol;
 
     float at(int64_t row, int64_t col) const { return values[size_t(row * cols + col)]; }
+    // Colormap position of a value (scale and range applied).
+    double position(double v) const { return scalePosition(v, vmin, vmax, scale); }
 };
+
+// What a user chose for a heatmap's look; kept by views and sessions, applied after autoScale.
+struct HeatmapStyle {
+    std::optional<ColormapKind> colormap;  // nullopt: autoScale's choice
+    ColourScale scale;
+    bool operator==(const HeatmapStyle&) const = default;
+};
+void applyStyle(Heatmap& heatmap, const HeatmapStyle& style);
 
 // Picks the colormap and range from the finite values: signed data (both signs present)
 // gets the diverging map on a range symmetric about zero, so zero is always the neutral

@@ -43,8 +43,12 @@ void drawHeatmapFigure(DrawSurface& s, const Heatmap& hm, const Rect& outer) {
             const float v = (br == 1 && bc == 1) ? hm.at(r, c) : aggregateBlock(hm, r, re, c, ce);
             // Slight overlap hides hairline seams between cells in SVG viewers.
             s.fillRect({float(plot.x + c * cw), float(plot.y + r * ch), float((ce - c) * cw + 0.3), float((re - r) * ch + 0.3)},
-                       cmap.at(normalise(v, hm.vmin, hm.vmax)));
+                       cmap.at(hm.position(v)));
         }
+    if (hm.markRow && *hm.markRow >= 0 && *hm.markRow < hm.rows)
+        s.strokeRect({plot.x, float(plot.y + *hm.markRow * ch), plot.w, float(ch)}, {0, 0, 0}, 1);
+    if (hm.markCol && *hm.markCol >= 0 && *hm.markCol < hm.cols)
+        s.strokeRect({float(plot.x + *hm.markCol * cw), plot.y, float(cw), plot.h}, {0, 0, 0}, 1);
     if (hm.highlight && hm.highlight->row < hm.rows && hm.highlight->col < hm.cols)
         s.strokeRect({float(plot.x + hm.highlight->col * cw), float(plot.y + hm.highlight->row * ch), float(cw), float(ch)},
                      {0, 0, 0}, 2);
@@ -73,12 +77,14 @@ void drawHeatmapFigure(DrawSurface& s, const Heatmap& hm, const Rect& outer) {
         s.fillRect({bar.x, bar.y + bar.h * float(i) / steps, bar.w, bar.h / steps + 0.5f}, cmap.at(1.0 - (i + 0.5) / steps));
     s.strokeRect(bar, kAxisColour);
     for (int k = 0; k <= 4; ++k) {
-        const double v = hm.vmax - (double(hm.vmax) - hm.vmin) * k / 4.0;
+        const double v = scaleValue(1.0 - k / 4.0, hm.vmin, hm.vmax, hm.scale);
         const float ty = bar.y + bar.h * float(k) / 4.f;
         std::snprintf(buf, sizeof buf, "%.3g", v);
         s.line(bar.x + bar.w, ty, bar.x + bar.w + 3, ty, kAxisColour);
         s.text(bar.x + bar.w + 5, ty, buf, kAxisColour, HAlign::Left, VAlign::Middle);
     }
+    const std::string caption = scaleCaption(hm.scale, hm.vmin, hm.vmax);
+    if (!caption.empty()) s.text(bar.x, bar.y + bar.h + 4, caption, kAxisColour);
 }
 
 }  // namespace scalpel::plots

@@ -15,7 +15,7 @@ constexpr float kLeftMargin = 52, kBottomMargin = 22, kTitleGap = 4;
 constexpr float kBarGap = 14, kBarWidth = 16, kBarLabels = 70;
 
 uint32_t colourOf(const Heatmap& hm, float v) {
-    return Colormap::get(hm.colormap).packed(normalise(v, hm.vmin, hm.vmax));
+    return Colormap::get(hm.colormap).packed(hm.position(v));
 }
 
 // 1, 2, 5 x 10^k: the smallest such step giving at most `maxTicks` ticks over `count`.
@@ -50,9 +50,10 @@ void drawCells(ImDrawList* dl, const Heatmap& hm, const HeatmapGeometry& g, Heat
     bool reuse = false;
     if (aggregated && cache) {
         reuse = cache->data == hm.values.data() && cache->size == hm.values.size() && cache->r0 == r0 &&
-                cache->r1 == r1 && cache->c0 == c0 && cache->c1 == c1 && cache->br == br && cache->bc == bc;
+                cache->r1 == r1 && cache->c0 == c0 && cache->c1 == c1 && cache->br == br && cache->bc == bc &&
+                cache->colormap == hm.colormap;
         if (!reuse) {
-            *cache = HeatmapLodCache{hm.values.data(), hm.values.size(), r0, r1, c0, c1, br, bc, {}};
+            *cache = HeatmapLodCache{hm.values.data(), hm.values.size(), r0, r1, c0, c1, br, bc, hm.colormap, {}};
             cache->blocks.reserve(size_t(((r1 - r0 + br - 1) / br) * blockCols));
         }
     }
@@ -131,13 +132,16 @@ void drawColourBar(ImDrawList* dl, const Heatmap& hm, const Rect& bar) {
     dl->AddRect(ImVec2(bar.x, bar.y), ImVec2(bar.x + bar.w, bar.y + bar.h), text);
     const float lineH = ImGui::GetTextLineHeight();
     for (int k = 0; k <= 4; ++k) {
-        double v = hm.vmax - (double(hm.vmax) - hm.vmin) * k / 4.0;
+        // Ticks evenly spaced along the bar, labelled with the value the scale puts there.
+        const double v = scaleValue(1.0 - k / 4.0, hm.vmin, hm.vmax, hm.scale);
         float y = bar.y + bar.h * float(k) / 4.f;
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.3g", v);
         dl->AddLine(ImVec2(bar.x + bar.w, y), ImVec2(bar.x + bar.w + 4, y), text);
         dl->AddText(ImVec2(bar.x + bar.w + 7, y - lineH / 2), text, buf);
     }
+    const std::string caption = scaleCaption(hm.scale, hm.vmin, hm.vmax);
+    if (!caption.empty()) dl->AddText(ImVec2(bar.x, bar.y + bar.h + 4), text, caption.c_str());
 }
 
 void handleInput(const Rect& plot, HeatmapView& view) {
@@ -190,6 +194,19 @@ HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& vi
             Rect r = frame.geometry.cellRect(*cell);
             dl->AddRect(ImVec2(r.x, r.y), ImVec2(r.x + r.w, r.y + r.h), IM_COL32(0, 0, 0, 255), 0, 0, 2.f);
         }
+    // A row / column chosen in a linked view: thin black-and-white lines along it.
+    if (hm.markRow && *hm.markRow >= 0 && *hm.markRow < hm.rows) {
+        const float y0 = float(frame.geometry.originY() + double(*hm.markRow) * frame.geometry.cellHeight());
+        const float y1 = float(y0 + frame.geometry.cellHeight());
+        dl->AddRect(ImVec2(plot.x - 1, y0 - 1), ImVec2(plot.x + plot.w + 1, y1 + 1), IM_COL32(255, 255, 255, 200), 0, 0, 1.f);
+        dl->AddRect(ImVec2(plot.x - 2, y0 - 2), ImVec2(plot.x + plot.w + 2, y1 + 2), IM_COL32(0, 0, 0, 200), 0, 0, 1.f);
+    }
+    if (hm.markCol && *hm.markCol >= 0 && *hm.markCol < hm.cols) {
+        const float x0 = float(frame.geometry.originX() + double(*hm.markCol) * frame.geometry.cellWidth());
+        const float x1 = float(x0 + frame.geometry.cellWidth());
+        dl->AddRect(ImVec2(x0 - 1, plot.y - 1), ImVec2(x1 + 1, plot.y + plot.h + 1), IM_COL32(255, 255, 255, 200), 0, 0, 1.f);
+        dl->AddRect(ImVec2(x0 - 2, plot.y - 2), ImVec2(x1 + 2, plot.y + plot.h + 2), IM_COL32(0, 0, 0, 200), 0, 0, 1.f);
+    }
     if (hm.highlight && hm.highlight->row < hm.rows && hm.highlight->col < hm.cols) {
         // A cell selected elsewhere (linked views): outlined in black and white so it shows on any colour.
         Rect r = frame.geometry.cellRect(*hm.highlight);

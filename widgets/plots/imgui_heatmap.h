@@ -26,6 +26,7 @@ struct HeatmapLodCache {
     const float* data = nullptr;
     size_t size = 0;
     int64_t r0 = 0, r1 = 0, c0 = 0, c1 = 0, br = 0, bc = 0;
+    ColormapKind colormap = ColormapKind::Viridis;  // the block aggregate depends on the map's neutral point
     std::vector<float> blocks;  // row-major over blocks
 };
 

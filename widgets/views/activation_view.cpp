@@ -10,9 +10,11 @@
 #include <QMouseEvent>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "widgets/canvas/imgui_canvas.h"
+#include "widgets/views/figure_menu.h"
 #include "widgets/plots/colormap.h"
 #include "widgets/views/token_label.h"
 
@@ -71,6 +73,16 @@ ActivationView::ActivationView(QWidget* parent) : QWidget(parent) {
     connect(canvas_, &ImGuiCanvas::keyPressed, this, [this](int key) {
         if (key == Qt::Key_Escape) lockRow(std::nullopt);
     });
+    canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        if (heatmap_.rows == 0) return;
+        FigureMenuHooks hooks;
+        hooks.restyle = [this](const plots::HeatmapStyle& s) { setStyle(s); };
+        hooks.figure = [this] { return plots::AnyFigure(heatmap_); };
+        hooks.resetZoom = [this] { setView({}); };
+        hooks.exportName = familyName();
+        showHeatmapMenu(this, canvas_->mapToGlobal(pos), style_, hooks);
+    });
     header_->setText(tr("No activation dump open"));
 }
 
@@ -111,6 +123,7 @@ bool ActivationView::showPrepared(PreparedDump prepared) {
     data_ = std::move(prepared);
     message_ = data_.error;
     locked_.reset();
+    lockedCol_.reset();
     view_ = {};
     {
         const QSignalBlocker b1(family_), b2(example_);
@@ -153,7 +166,75 @@ void ActivationView::setReducer(TokenReducer reducer, int feature) {
 
 void ActivationView::lockRow(std::optional<int64_t> row) {
     locked_ = row;
+    lockedCol_.reset();
+    applyMarks();
     updateStrip();
+}
+
+void ActivationView::lockCell(std::optional<plots::Cell> cell) {
+    if (cell && (cell->row < 0 || cell->col < 0 || cell->row >= heatmap_.rows || cell->col >= heatmap_.cols)) cell.reset();
+    locked_ = cell ? std::optional<int64_t>(cell->row) : std::nullopt;
+    lockedCol_ = cell ? std::optional<int64_t>(cell->col) : std::nullopt;
+    applyMarks();
+    updateStrip();
+}
+
+void ActivationView::applyMarks() {
+    heatmap_.markRow = locked_;
+    heatmap_.markCol = lockedCol_;
+    heatmap_.highlight.reset();
+    if (locked_ && lockedCol_) heatmap_.highlight = plots::Cell{*locked_, *lockedCol_};
+    canvas_->requestRedraw();
+}
+
+int ActivationView::example() const { return example_->value(); }
+TokenReducer ActivationView::reducer() const { return TokenReducer(reducer_->currentData().toInt()); }
+int ActivationView::feature() const { return feature_->value(); }
+
+void ActivationView::setStyle(const plots::HeatmapStyle& style) {
+    style_ = style;
+    plots::autoScale(heatmap_);
+    plots::applyStyle(heatmap_, style_);
+    lodCache_ = {};
+    updateStrip();
+    canvas_->requestRedraw();
+}
+
+void ActivationView::setView(const plots::HeatmapView& view) {
+    view_ = view;
+    canvas_->requestRedraw();
+}
+
+plots::Heatmap activationHeatmap(const PreparedDump& d, const std::string& family, int64_t ex, TokenReducer reducer,
+                                 int64_t feature) {
+    plots::Heatmap hm;
+    auto fam = std::find_if(d.families.begin(), d.families.end(), [&](const SiteFamily& f) { return f.name == family; });
+    const int64_t E = d.dump.examples, T = d.dump.tokens;
+    if (fam == d.families.end() || ex < 0 || ex >= E) return hm;
+    const int64_t F = d.features.at(fam->sites.front());
+    if (reducer == TokenReducer::Feature) feature = std::clamp<int64_t>(feature, 0, F - 1);
+    hm.rows = int64_t(fam->sites.size());
+    hm.cols = T;
+    for (size_t r = 0; r < fam->sites.size(); ++r) {
+        const auto& site = fam->sites[r];
+        const auto row = reduceTokens(d.values.at(site), E, T, d.features.at(site), ex, reducer, feature);
+        hm.values.insert(hm.values.end(), row.begin(), row.end());
+        std::string rowLabel = site;
+        if (!fam->layers.empty()) rowLabel = std::string("L").append(std::to_string(fam->layers[r]));
+        hm.rowLabels.push_back(std::move(rowLabel));
+    }
+    for (int64_t t = 0; t < T; ++t) {
+        const size_t i = size_t(ex * T + t);
+        hm.colLabels.push_back(i < d.dump.tokenStrings.size() ? tokenAxisLabel(d.dump.tokenStrings[i])
+                                                              : std::to_string(d.dump.tokenIds[i]));
+    }
+    const std::string reducerText = reducer == TokenReducer::Feature ? "feature " + std::to_string(feature)
+                                    : reducer == TokenReducer::L2Norm ? "L2 norm"
+                                    : reducer == TokenReducer::Mean   ? "mean"
+                                                                      : "max |x|";
+    hm.title = fam->name + " — " + reducerText + " per token, example " + std::to_string(ex);
+    plots::autoScale(hm);
+    return hm;
 }
 
 void ActivationView::rebuild() {
@@ -165,25 +246,9 @@ void ActivationView::rebuild() {
     const int64_t F = data_.features.at(fam.sites.front());
     feature_->setRange(0, int(F - 1));
 
-    plots::Heatmap hm;
-    hm.rows = int64_t(fam.sites.size());
-    hm.cols = T;
-    for (size_t r = 0; r < fam.sites.size(); ++r) {
-        const auto& site = fam.sites[r];
-        const auto row = reduceTokens(data_.values.at(site), E, T, data_.features.at(site), ex, reducer, feature_->value());
-        hm.values.insert(hm.values.end(), row.begin(), row.end());
-        std::string rowLabel = site;
-        if (!fam.layers.empty()) rowLabel = std::string("L").append(std::to_string(fam.layers[r]));
-        hm.rowLabels.push_back(std::move(rowLabel));
-    }
-    for (int64_t t = 0; t < T; ++t) {
-        const size_t i = size_t(ex * T + t);
-        hm.colLabels.push_back(i < data_.dump.tokenStrings.size() ? tokenAxisLabel(data_.dump.tokenStrings[i])
-                                                                  : std::to_string(data_.dump.tokenIds[i]));
-    }
-    const QString reducerText = reducer == TokenReducer::Feature ? tr("feature %1").arg(feature_->value()) : reducer_->currentText();
-    hm.title = QString("%1 — %2 per token, example %3").arg(QString::fromStdString(fam.name), reducerText).arg(ex).toStdString();
+    plots::Heatmap hm = activationHeatmap(data_, fam.name, ex, reducer, feature_->value());
     plots::autoScale(hm);
+    plots::applyStyle(hm, style_);
     heatmap_ = std::move(hm);
     lodCache_ = {};
     header_->setText(tr("%1 — %2 example(s) × %3 token(s); rows: layers, columns: tokens. Hover for values, click a row "
@@ -192,6 +257,8 @@ void ActivationView::rebuild() {
                          .arg(E)
                          .arg(T));
     if (locked_ && *locked_ >= heatmap_.rows) locked_.reset();
+    if (!locked_ || (lockedCol_ && *lockedCol_ >= heatmap_.cols)) lockedCol_.reset();
+    applyMarks();
     updateStrip();
     canvas_->requestRedraw();
 }
@@ -213,15 +280,18 @@ void ActivationView::updateStrip() {
                        .arg(QString::fromStdString(heatmap_.rowLabels[size_t(stripRow_)]), locked_ ? tr(" (pinned)") : QString());
     for (int64_t t = 0; t < T; ++t) {
         const double v = heatmap_.at(stripRow_, t);
-        const plots::Rgb c = cmap.at(plots::normalise(v, heatmap_.vmin, heatmap_.vmax));
+        const plots::Rgb c = cmap.at(heatmap_.position(v));
         const double lum = 0.299 * c.r + 0.587 * c.g + 0.114 * c.b;
         const size_t i = size_t(ex * T + t);
         QString text = i < data_.dump.tokenStrings.size() ? QString::fromStdString(data_.dump.tokenStrings[i])
                                                           : QString::number(data_.dump.tokenIds[i]);
-        html += QStringLiteral("<span style=\"background-color:%1; color:%2\" title=\"%3\">%4</span>")
+        // The locked token is underlined and bold: the column marked in the heatmap.
+        const bool marked = lockedCol_ && *lockedCol_ == t;
+        html += QStringLiteral("<span style=\"background-color:%1; color:%2%5\" title=\"%3\">%4</span>")
                     .arg(QColor::fromRgbF(c.r, c.g, c.b).name(), lum < 0.5 ? "#ffffff" : "#000000")
                     .arg(v, 0, 'g', 5)
-                    .arg(text.toHtmlEscaped().replace(' ', "&nbsp;"));
+                    .arg(text.toHtmlEscaped().replace(' ', "&nbsp;"))
+                    .arg(marked ? QStringLiteral("; font-weight:bold; text-decoration:underline") : QString());
     }
     strip_->setText(html);
 }
@@ -238,8 +308,7 @@ void ActivationView::drawFrame() {
         if (frame_.hover && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
             ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).x == 0 &&
             ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).y == 0) {
-            locked_ = frame_.hover->cell.row;
-            updateStrip();
+            lockCell(frame_.hover->cell);
         }
     }
     const bool changed = previous.has_value() != frame_.hover.has_value() ||

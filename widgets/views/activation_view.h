@@ -3,7 +3,8 @@
 // hook_resid_pre), one example, each token's features reduced to a number (L2 norm, mean,
 // largest magnitude, or one feature), with the token texts along the axis; below it a token
 // strip that colours the text by one layer's values (the hovered row, or the row locked by a
-// click; Esc releases it).
+// click, which also marks the clicked token's column; Esc releases it). Right-click a heatmap
+// for colormap, scaling and figure export.
 #include <QWidget>
 #include <map>
 #include <optional>
@@ -34,6 +35,11 @@ struct PreparedDump {
     static constexpr uint64_t kMaxElements = uint64_t(1) << 28;  // 1 GiB of float32 in all
 };
 
+// The layer x token heatmap of one site family (the view's picture, and the report's).
+// Title names the family, the reducer and the example. Empty heatmap if `family` is unknown.
+plots::Heatmap activationHeatmap(const PreparedDump& dump, const std::string& family, int64_t example,
+                                 TokenReducer reducer, int64_t feature);
+
 class ActivationView : public QWidget {
     Q_OBJECT
 public:
@@ -47,6 +53,17 @@ public:
     void setReducer(TokenReducer reducer, int feature = 0);
     // The row whose values colour the token strip; nullopt = follow the hover.
     void lockRow(std::optional<int64_t> row);
+    // Locks a layer x token cell: its row colours the strip, its row and column are marked.
+    void lockCell(std::optional<plots::Cell> cell);
+    std::optional<int64_t> lockedCol() const { return lockedCol_; }
+    int example() const;
+    TokenReducer reducer() const;
+    int feature() const;
+    void setStyle(const plots::HeatmapStyle& style);
+    const plots::HeatmapStyle& style() const { return style_; }
+    const plots::HeatmapView& view() const { return view_; }
+    void setView(const plots::HeatmapView& view);
+    const std::string& path() const { return data_.dump.path; }
 
     QString message() const { return message_; }
     QString familyName() const;
@@ -67,6 +84,7 @@ private:
     void rebuild();
     void updateStrip();
     void drawFrame();
+    void applyMarks();
 
     QLabel* header_ = nullptr;
     QComboBox* family_ = nullptr;
@@ -83,7 +101,8 @@ private:
     plots::HeatmapFrame frame_;
     plots::HeatmapLodCache lodCache_;
     bool hasFrame_ = false;
-    std::optional<int64_t> locked_;
+    std::optional<int64_t> locked_, lockedCol_;
+    plots::HeatmapStyle style_;
     int64_t stripRow_ = -1;
 };
 

@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "widgets/canvas/imgui_canvas.h"
+#include "widgets/views/figure_menu.h"
 #include "widgets/plots/imgui_figure.h"
 #include "widgets/views/patching_figures.h"
 
@@ -64,6 +65,23 @@ PatchingView::PatchingView(QWidget* parent) : QWidget(parent) {
     connect(canvas_, &ImGuiCanvas::keyPressed, this, [this](int key) {
         if (key == Qt::Key_Escape) pin(std::nullopt);
     });
+    // Right-click a map: colours and scaling for all maps, export of the map under the mouse.
+    canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        if (heatmaps_.empty()) return;
+        size_t panel = 0;
+        for (size_t i = 0; i < frames_.size(); ++i)
+            if (frames_[i].geometry.plot().contains(float(pos.x()), float(pos.y()))) panel = i;
+        FigureMenuHooks hooks;
+        hooks.restyle = [this](const plots::HeatmapStyle& s) { setStyle(s); };
+        hooks.figure = [this, panel] { return plots::AnyFigure(heatmaps_[std::min(panel, heatmaps_.size() - 1)]); };
+        hooks.resetZoom = [this] {
+            views_.assign(heatmaps_.size(), {});
+            canvas_->requestRedraw();
+        };
+        hooks.exportName = QString::fromUtf8(methodDisplayName(methods_[std::min(panel, methods_.size() - 1)]));
+        showHeatmapMenu(this, canvas_->mapToGlobal(pos), style_, hooks);
+    });
     header_->setText(tr("No relevance-patching result (scalpel patch --out RESULT.h5, then open it)"));
 }
 
@@ -104,6 +122,14 @@ void PatchingView::setComponent(Component c) { component_->setCurrentIndex(compo
 void PatchingView::setExample(int example) { example_->setCurrentIndex(example_->findData(example)); }
 void PatchingView::setSharedScale(bool shared) { shared_->setChecked(shared); }
 
+int PatchingView::example() const { return example_->currentData().toInt(); }
+bool PatchingView::sharedScale() const { return shared_->isChecked(); }
+
+void PatchingView::setStyle(const plots::HeatmapStyle& style) {
+    style_ = style;
+    rebuild();
+}
+
 void PatchingView::pin(std::optional<plots::Cell> cell) {
     pinned_ = cell;
     updateDetails();
@@ -117,6 +143,7 @@ void PatchingView::rebuild() {
     if (result_.maps.empty() || component_->currentIndex() < 0) return;
     auto figures = buildPatchingFigures(result_, summary_, component(), example_->currentData().toInt(), shared_->isChecked());
     heatmaps_ = std::move(figures.heatmaps);
+    for (auto& hm : heatmaps_) plots::applyStyle(hm, style_);
     scatters_ = std::move(figures.scatters);
     methods_ = std::move(figures.methods);
     views_.assign(heatmaps_.size(), {});
@@ -162,7 +189,12 @@ void PatchingView::drawFrame() {
         return;
     }
     const auto shown = pinned_ ? pinned_ : hover_;
-    for (auto& hm : heatmaps_) hm.highlight = shown;
+    for (auto& hm : heatmaps_) {
+        hm.highlight = shown;
+        // A pinned node marks its layer row and its position column in every map.
+        hm.markRow = pinned_ ? std::optional<int64_t>(pinned_->row) : std::nullopt;
+        hm.markCol = pinned_ ? std::optional<int64_t>(pinned_->col) : std::nullopt;
+    }
     for (auto& s : scatters_)
         s.highlight = shown ? std::optional<size_t>(size_t(shown->row * heatmaps_.front().cols + shown->col)) : std::nullopt;
 

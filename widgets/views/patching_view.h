@@ -36,6 +36,11 @@ public:
     void setExample(int example);  // -1: batch mean
     void setSharedScale(bool shared);
     void pin(std::optional<plots::Cell> cell);
+    int example() const;  // -1: batch mean
+    bool sharedScale() const;
+    // Colormap and scaling of every method heatmap (the diverging map stays the default).
+    void setStyle(const plots::HeatmapStyle& style);
+    const plots::HeatmapStyle& style() const { return style_; }
 
     bool hasResult() const { return !result_.maps.empty(); }
     const patching::PatchingResult& result() const { return result_; }
@@ -75,6 +80,7 @@ private:
     std::vector<plots::HeatmapFrame> frames_;
     std::vector<plots::ScatterFigure> scatters_;
     std::optional<plots::Cell> hover_, pinned_;
+    plots::HeatmapStyle style_;
 };
 
 }  // namespace scalpel

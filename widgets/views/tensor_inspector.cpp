@@ -9,11 +9,13 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMouseEvent>
+#include <QShortcut>
 #include <QSpinBox>
 #include <QVBoxLayout>
 #include <cmath>
 
 #include "widgets/canvas/imgui_canvas.h"
+#include "widgets/views/figure_menu.h"
 
 namespace scalpel {
 namespace {
@@ -48,12 +50,75 @@ TensorInspector::TensorInspector(QWidget* parent) : QWidget(parent) {
         statsForm_->addRow(QString::fromUtf8(n), value);
         statLabels_.push_back(value);
     }
+    lockLabel_ = new QLabel(this);
+    lockLabel_->setWordWrap(true);
+    lockLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    lockLabel_->setMaximumWidth(260);
     auto* side = new QVBoxLayout;
     side->addWidget(statsBox);
+    side->addWidget(lockLabel_);
     side->addStretch(1);
     body->addLayout(side);
     layout->addLayout(body, 1);
+
+    // Esc releases the locked cell wherever the focus is inside the inspector.
+    auto* release = new QShortcut(QKeySequence(Qt::Key_Escape), this, [this] { lock(std::nullopt); });
+    release->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(canvas_, &ImGuiCanvas::keyPressed, this, [this](int key) {
+        if (key == Qt::Key_Escape) lock(std::nullopt);
+    });
+    canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        if (heatmap_.rows == 0) return;
+        FigureMenuHooks hooks;
+        hooks.restyle = [this](const plots::HeatmapStyle& s) { setStyle(s); };
+        hooks.figure = [this] { return plots::AnyFigure(heatmap_); };
+        hooks.resetZoom = [this] { setView({}); };
+        hooks.exportName = name_;
+        showHeatmapMenu(this, canvas_->mapToGlobal(pos), style_, hooks);
+    });
     clear();
+}
+
+void TensorInspector::lock(std::optional<plots::Cell> cell) {
+    if (cell && (cell->row < 0 || cell->col < 0 || cell->row >= heatmap_.rows || cell->col >= heatmap_.cols)) cell.reset();
+    locked_ = cell;
+    heatmap_.highlight = cell;
+    updateLockLabel();
+    canvas_->requestRedraw();
+}
+
+QString TensorInspector::lockedText() const { return lockLabel_->text(); }
+
+void TensorInspector::updateLockLabel() {
+    if (!locked_) {
+        lockLabel_->setText(heatmap_.rows ? tr("Click a cell to lock it; Esc releases. Right-click: colours, scale, export.")
+                                          : QString());
+        return;
+    }
+    lockLabel_->setText(tr("Locked: row %1, column %2 = %3")
+                            .arg(locked_->row)
+                            .arg(locked_->col)
+                            .arg(double(heatmap_.at(locked_->row, locked_->col)), 0, 'g', 8));
+}
+
+void TensorInspector::setStyle(const plots::HeatmapStyle& style) {
+    style_ = style;
+    plots::autoScale(heatmap_);
+    plots::applyStyle(heatmap_, style_);
+    lodCache_ = {};
+    canvas_->requestRedraw();
+}
+
+void TensorInspector::setView(const plots::HeatmapView& view) {
+    view_ = view;
+    canvas_->requestRedraw();
+}
+
+std::vector<int64_t> TensorInspector::sliceIndices() const {
+    std::vector<int64_t> out;
+    for (const QSpinBox* s : sliceSpins_) out.push_back(s->value());
+    return out;
 }
 
 void TensorInspector::clear(const QString& message) {
@@ -67,6 +132,8 @@ void TensorInspector::clear(const QString& message) {
     histogram_ = {};
     frame_ = {};
     view_ = {};
+    locked_.reset();
+    updateLockLabel();
     header_->setText(message.isEmpty() ? tr("No tensor selected") : message);
     rebuildSlicePicker();
     updateStatsPanel();
@@ -188,32 +255,43 @@ void TensorInspector::setSliceIndex(int dim, int64_t index) {
     if (dim >= 0 && size_t(dim) < sliceSpins_.size()) sliceSpins_[size_t(dim)]->setValue(int(index));
 }
 
-void TensorInspector::rebuildSlice() {
-    const size_t rank = shape_.size();
+plots::Heatmap tensorSliceHeatmap(const std::vector<float>& values, const std::vector<int64_t>& shape,
+                                  const std::vector<int64_t>& slice) {
+    const size_t rank = shape.size();
     int64_t rows = 1, cols = 1;
-    if (rank == 1) cols = shape_[0];
+    if (rank == 1) cols = shape[0];
     if (rank >= 2) {
-        rows = shape_[rank - 2];
-        cols = shape_[rank - 1];
+        rows = shape[rank - 2];
+        cols = shape[rank - 1];
     }
     // Offset of the chosen slice: leading indices times their row-major strides.
     uint64_t offset = 0, stride = uint64_t(rows * cols);
-    for (size_t d = sliceSpins_.size(); d-- > 0;) {
-        offset += uint64_t(sliceSpins_[d]->value()) * stride;
-        stride *= uint64_t(shape_[d]);
+    for (size_t d = rank >= 2 ? rank - 2 : 0; d-- > 0;) {
+        const int64_t i = d < slice.size() ? slice[d] : 0;
+        if (i < 0 || i >= shape[d]) return {};
+        offset += uint64_t(i) * stride;
+        stride *= uint64_t(shape[d]);
     }
-    heatmap_ = {};
-    lodCache_ = {};
-    heatmap_.rows = rows;
-    heatmap_.cols = cols;
+    plots::Heatmap hm;
+    hm.rows = rows;
+    hm.cols = cols;
     const uint64_t n = uint64_t(rows * cols);
-    if (offset + n <= values_.size())
-        heatmap_.values.assign(values_.begin() + ptrdiff_t(offset), values_.begin() + ptrdiff_t(offset + n));
+    if (offset + n <= values.size())
+        hm.values.assign(values.begin() + ptrdiff_t(offset), values.begin() + ptrdiff_t(offset + n));
     else
-        heatmap_.rows = heatmap_.cols = 0;
-    plots::autoScale(heatmap_);
+        hm.rows = hm.cols = 0;
+    plots::autoScale(hm);
+    return hm;
+}
+
+void TensorInspector::rebuildSlice() {
+    heatmap_ = tensorSliceHeatmap(values_, shape_, sliceIndices());
+    lodCache_ = {};
+    plots::applyStyle(heatmap_, style_);
     view_ = {};
     frame_ = {};
+    locked_.reset();
+    updateLockLabel();
     canvas_->requestRedraw();
 }
 
@@ -249,6 +327,11 @@ void TensorInspector::drawFrame() {
         frame_ = plots::drawImGuiHeatmap("heatmap", heatmap_, view_, std::max(120.f, avail - kHistogramHeight),
                                         &lodCache_);
         hasFrame_ = true;
+        // A click without a drag locks the cell under the mouse.
+        if (frame_.hover && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+            ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).x == 0 &&
+            ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).y == 0)
+            lock(frame_.hover->cell);
         if (!histogram_.counts.empty()) {
             ImGui::Spacing();
             ImGui::Text("Distribution of the whole tensor (%d bins over finite values)", int(histogram_.counts.size()));

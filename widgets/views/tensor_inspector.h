@@ -1,7 +1,8 @@
 #pragma once
 // The tensor inspector: the selected tensor as a heatmap (2-D directly, 1-D as one row,
 // higher rank through a slice picker for the leading dimensions), its histogram and its
-// summary statistics.
+// summary statistics. A click locks a cell (its value stays listed beside the statistics and it
+// stays outlined), Esc releases it; right-click for colormap, scaling and figure export.
 #include <QWidget>
 #include <memory>
 #include <optional>
@@ -33,6 +34,11 @@ struct PreparedTensor {
     QString error;  // non-empty: why it cannot be shown
 };
 
+// The heatmap of one 2-D slice of a tensor (`values` of shape `shape`, row-major): the last two
+// dimensions, the leading ones fixed at `slice` (missing entries = 0). Empty when out of range.
+plots::Heatmap tensorSliceHeatmap(const std::vector<float>& values, const std::vector<int64_t>& shape,
+                                  const std::vector<int64_t>& slice);
+
 class TensorInspector : public QWidget {
     Q_OBJECT
 public:
@@ -48,6 +54,16 @@ public:
 
     // Index into leading dimension `dim` (0-based, dim < rank - 2) of the shown slice.
     void setSliceIndex(int dim, int64_t index);
+    std::vector<int64_t> sliceIndices() const;
+
+    // Selection, look and zoom (sessions restore them).
+    void lock(std::optional<plots::Cell> cell);
+    std::optional<plots::Cell> locked() const { return locked_; }
+    void setStyle(const plots::HeatmapStyle& style);
+    const plots::HeatmapStyle& style() const { return style_; }
+    const plots::HeatmapView& view() const { return view_; }
+    void setView(const plots::HeatmapView& view);
+    QString lockedText() const;
 
     QString tensorName() const { return name_; }
     QString message() const { return message_; }
@@ -72,8 +88,10 @@ private:
     void rebuildSlice();
     void updateStatsPanel();
     void drawFrame();
+    void updateLockLabel();
 
     ImGuiCanvas* canvas_ = nullptr;
+    QLabel* lockLabel_ = nullptr;
     QLabel* header_ = nullptr;
     QWidget* slicePanel_ = nullptr;
     QHBoxLayout* sliceLayout_ = nullptr;
@@ -90,6 +108,8 @@ private:
     plots::Histogram histogram_;
     plots::HeatmapFrame frame_;
     plots::HeatmapLodCache lodCache_;
+    plots::HeatmapStyle style_;
+    std::optional<plots::Cell> locked_;
     bool hasFrame_ = false;
 };
 
