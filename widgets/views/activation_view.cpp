@@ -251,8 +251,8 @@ void ActivationView::rebuild() {
     plots::applyStyle(hm, style_);
     heatmap_ = std::move(hm);
     lodCache_ = {};
-    header_->setText(tr("%1 — %2 example(s) × %3 token(s); rows: layers, columns: tokens. Hover for values, click a row "
-                        "to pin it in the token strip (Esc releases).")
+    header_->setText(tr("%1 — %2 example(s) × %3 token(s); rows: layers, columns: tokens. Hover for values, click a cell "
+                        "to lock its row in the token strip and mark its token (Esc releases); right-click for colours, scale, export.")
                          .arg(QString::fromStdString(data_.dump.path))
                          .arg(E)
                          .arg(T));
