@@ -74,6 +74,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     treeDock_ = new QDockWidget(tr("Tensors"), this);
     treeDock_->setObjectName("tensorTreeDock");
     treeDock_->setWidget(tree_);
+    // Names sit in a stretching column beside dtype/shape/bytes: below this width nested names vanish.
+    tree_->setMinimumWidth(320);
     addDockWidget(Qt::LeftDockWidgetArea, treeDock_);
     resizeDocks({treeDock_}, {460}, Qt::Horizontal);
     connect(tree_, &TensorTree::tensorSelected, this, &MainWindow::onTensorSelected);

@@ -127,6 +127,7 @@ bool MainWindow::saveSession(const QString& path) {
             d.size = fp->size;
             d.sha256 = fp->sha256;
         }
+        progress.check();  // a cancelled save writes nothing (the session file is only ever written whole)
         if (auto err = writeSessionFile(sessionPath, *session)) throw std::runtime_error(err->what());
         return JobRunner::Deliver([this, sessionPath, writtenPatching] {
             if (!writtenPatching.empty()) {

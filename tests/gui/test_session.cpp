@@ -10,6 +10,7 @@
 #include <QWheelEvent>
 #include <filesystem>
 
+#include "app/job_runner.h"
 #include "app/main_window.h"
 #include "widgets/canvas/imgui_canvas.h"
 #include "widgets/views/activation_view.h"
@@ -125,6 +126,25 @@ private slots:
         QTRY_VERIFY(!w.findChildren<QMessageBox*>().isEmpty());  // the user is told, not just the log
         closeMessageBoxes(&w);
         f.resize(f.size() - 1);
+    }
+
+    void cancelledSaveLeavesNoFile() {
+        MainWindow w;
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::sessionLoaded);
+        QVERIFY(w.loadSession(session_));
+        QVERIFY(loaded.wait(60000));
+        closeMessageBoxes(&w);
+        // Cancelled at once: hashing the 7 MB model alone takes far longer than the cancel.
+        const QString path = dir_.filePath("cancelled.scalpel");
+        QSignalSpy cancelled(w.jobs(), &JobRunner::cancelled);
+        QSignalSpy saved(&w, &MainWindow::sessionSaved);
+        QVERIFY(w.saveSession(path));
+        w.jobs()->cancel();
+        QVERIFY(cancelled.wait(30000));
+        QCOMPARE(saved.count(), 0);
+        QVERIFY(!QFile::exists(path));
+        QVERIFY(!QFile::exists(path + ".part"));
     }
 
     void inspectorHoverZoomLockAndReport() {

@@ -39,6 +39,10 @@ ClipView::ClipView(QWidget* parent) : QWidget(parent) {
     canvas_ = new ImGuiCanvas(this);
     layout->addWidget(canvas_, 1);
     canvas_->setDrawFunction([this] { draw(); });
+    canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        if (const FigureSlot* s = figureAt(slots_, pos)) showFigureMenu(this, canvas_->mapToGlobal(pos), s->figure, s->name);
+    });
     header_->setText(tr("No CLIP decomposition yet: Analysis ▸ CLIP decomposition…"));
 }
 
@@ -122,24 +126,36 @@ void ClipView::draw() {
     figures_.pcaBefore.highlight = shown;
     figures_.pcaAfter.highlight = shown;
 
+    // Remember where each figure goes: a right-click exports the one under the mouse.
+    slots_.clear();
+    auto slot = [&](float width, float height, plots::AnyFigure fig, const char* name) {
+        const ImVec2 p = ImGui::GetCursorScreenPos();
+        slots_.push_back({plots::Rect{p.x, p.y, width, height}, std::move(fig), name});
+    };
     at(0, 0);
+    slot(w, h, figures_.spectra, "clip_spectra");
     plots::drawImGuiLineFigure("spectra", figures_.spectra, w, h);
     at(1, 0);
+    slot(w, h * 0.42f, figures_.decomposition, "clip_decomposition");
     plots::drawImGuiBarFigure("decomposition", figures_.decomposition, w, h * 0.42f);
     ImGui::SetCursorScreenPos(ImVec2(origin.x + (w + gap), origin.y + h * 0.42f + gap / 2));
+    slot(w, h * 0.58f - gap / 2, figures_.sweep, "clip_sigma_sweep");
     plots::drawImGuiLineFigure("sweep", figures_.sweep, w, h * 0.58f - gap / 2);
     at(2, 0);
+    slot(w, h, figures_.groups, "clip_prompt_groups");
     plots::drawImGuiBarFigure("groups", figures_.groups, w, h);
 
     std::optional<size_t> hovered;
     at(0, 1);
     if (!figures_.pcaBefore.sets.empty()) {
+        slot(half, h, figures_.pcaBefore, "clip_pca_before");
         auto f = plots::drawImGuiScatterFigure("pcaBefore", figures_.pcaBefore, half, h);
         scatterLayouts_[0] = f.layout;
         if (f.hover) hovered = f.hover->index;
     }
     ImGui::SetCursorScreenPos(ImVec2(origin.x + half + gap, origin.y + h + gap));
     if (!figures_.pcaAfter.sets.empty()) {
+        slot(half, h, figures_.pcaAfter, "clip_pca_after");
         auto f = plots::drawImGuiScatterFigure("pcaAfter", figures_.pcaAfter, half, h);
         scatterLayouts_[1] = f.layout;
         if (f.hover) hovered = f.hover->index;

@@ -15,6 +15,8 @@
 class QLabel;
 class QPushButton;
 
+#include "widgets/views/figure_menu.h"
+
 namespace scalpel {
 
 class ImGuiCanvas;
@@ -54,6 +56,7 @@ private:
     ImGuiCanvas* canvas_ = nullptr;
     std::optional<size_t> hover_, pinned_;
     std::optional<plots::ScatterLayout> scatterLayouts_[2];
+    std::vector<FigureSlot> slots_;  // where each figure was drawn (right-click export)
 };
 
 }  // namespace scalpel

@@ -55,6 +55,19 @@ void showHeatmapMenu(QWidget* parent, const QPoint& globalPos, const plots::Heat
     menu.exec(globalPos);
 }
 
+void showFigureMenu(QWidget* parent, const QPoint& globalPos, const plots::AnyFigure& figure, const QString& exportName) {
+    QMenu menu(parent);
+    menu.addAction(QObject::tr("Export figure (PNG, SVG, PDF)…"), parent,
+                   [parent, figure, exportName] { exportFigureInteractive(parent, figure, exportName); });
+    menu.exec(globalPos);
+}
+
+const FigureSlot* figureAt(const std::vector<FigureSlot>& placed, const QPoint& pos) {
+    for (const auto& s : placed)
+        if (s.rect.contains(float(pos.x()), float(pos.y()))) return &s;
+    return nullptr;
+}
+
 QString exportFigureInteractive(QWidget* parent, const plots::AnyFigure& figure, const QString& suggestedName) {
     QString selected;
     const QString path = QFileDialog::getSaveFileName(

@@ -4,6 +4,7 @@
 // the figure as PNG, SVG or PDF through the same drawing code as the reports.
 #include <QPoint>
 #include <functional>
+#include <vector>
 
 #include "widgets/plots/figure_export.h"
 
@@ -21,6 +22,17 @@ struct FigureMenuHooks {
 // Shows the menu at `globalPos` (blocking only the menu, as every context menu does).
 void showHeatmapMenu(QWidget* parent, const QPoint& globalPos, const plots::HeatmapStyle& current,
                      const FigureMenuHooks& hooks);
+
+// The menu of a curve, bar or scatter figure: export only (they have no colormap).
+void showFigureMenu(QWidget* parent, const QPoint& globalPos, const plots::AnyFigure& figure, const QString& exportName);
+
+// Where figures were drawn on a canvas in the last frame, to find the one under a right-click.
+struct FigureSlot {
+    plots::Rect rect;
+    plots::AnyFigure figure;
+    QString name;
+};
+const FigureSlot* figureAt(const std::vector<FigureSlot>& placed, const QPoint& pos);
 
 // Asks for a file name and writes the figure; errors go to a message box. Returns the path or "".
 QString exportFigureInteractive(QWidget* parent, const plots::AnyFigure& figure, const QString& suggestedName);

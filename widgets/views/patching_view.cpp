@@ -69,6 +69,10 @@ PatchingView::PatchingView(QWidget* parent) : QWidget(parent) {
     canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         if (heatmaps_.empty()) return;
+        if (const FigureSlot* s = figureAt(scatterSlots_, pos)) {  // a scatter: export only
+            showFigureMenu(this, canvas_->mapToGlobal(pos), s->figure, s->name);
+            return;
+        }
         size_t panel = 0;
         for (size_t i = 0; i < frames_.size(); ++i)
             if (frames_[i].geometry.plot().contains(float(pos.x()), float(pos.y()))) panel = i;
@@ -216,8 +220,11 @@ void PatchingView::drawFrame() {
     if (!scatters_.empty()) {
         const size_t m = scatters_.size();
         const float ws = (avail.x - gap * float(m - 1)) / float(m), hs = avail.y - heatH - gap;
+        scatterSlots_.clear();
         for (size_t j = 0; j < m; ++j) {
             ImGui::SetCursorScreenPos(ImVec2(origin.x + float(j) * (ws + gap), origin.y + heatH + gap));
+            scatterSlots_.push_back({plots::Rect{origin.x + float(j) * (ws + gap), origin.y + heatH + gap, ws, hs}, scatters_[j],
+                                     QStringLiteral("scatter_%1").arg(j + 1)});
             const auto f = plots::drawImGuiScatterFigure(("scatter" + std::to_string(j)).c_str(), scatters_[j], ws, hs);
             if (f.hover) {
                 const int64_t cols = heatmaps_.front().cols;

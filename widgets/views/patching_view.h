@@ -20,6 +20,8 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 
+#include "widgets/views/figure_menu.h"
+
 namespace scalpel {
 
 class ImGuiCanvas;
@@ -81,6 +83,7 @@ private:
     std::vector<plots::ScatterFigure> scatters_;
     std::optional<plots::Cell> hover_, pinned_;
     plots::HeatmapStyle style_;
+    std::vector<FigureSlot> scatterSlots_;  // where the scatters were drawn (right-click export)
 };
 
 }  // namespace scalpel
