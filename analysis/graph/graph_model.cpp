@@ -286,7 +286,8 @@ ForwardResult GraphModel::forward(const std::vector<Tensor>& inputs, const Forwa
         }
         have[static_cast<size_t>(n.output)] = true;
         if (wanted.count(n.name)) result.sites[n.name] = computed[static_cast<size_t>(n.output)];
-        // Free what no later node reads (graph outputs are kept).
+        // Free what no later node reads (graph outputs and taped runs keep everything).
+        if (options.keepTape) continue;
         for (int v : n.inputs)
             if (v >= 0 && lastUse_[static_cast<size_t>(v)] == static_cast<int>(i) &&
                 values_[static_cast<size_t>(v)].kind != Value::Kind::Constant &&
@@ -297,7 +298,73 @@ ForwardResult GraphModel::forward(const std::vector<Tensor>& inputs, const Forwa
         const auto& val = values_[static_cast<size_t>(v)];
         result.outputs.push_back(val.kind == Value::Kind::Constant ? val.constant : computed[static_cast<size_t>(v)]);
     }
+    if (options.keepTape) result.tape = std::make_shared<const std::vector<Tensor>>(std::move(computed));
     return result;
+}
+
+BackwardResult GraphModel::backward(const ForwardResult& run, const std::vector<Tensor>& dOutputs,
+                                    const BackwardOptions& options) const {
+    if (!run.tape || run.tape->size() != values_.size()) throw GraphError("backward needs a forward run of this model with keepTape");
+    if (dOutputs.size() != outputs_.size())
+        throw GraphError("backward takes one gradient per graph output (" + std::to_string(outputs_.size()) + "), given " + std::to_string(dOutputs.size()));
+    {
+        const auto all = siteNames();
+        const std::set<std::string> known(all.begin(), all.end());
+        for (const auto& s : options.sites)
+            if (!known.count(s)) throw GraphError("no site named '" + s + "'");
+    }
+    const auto& tape = *run.tape;
+    auto value = [&](int v) -> const Tensor& {
+        const auto& val = values_[static_cast<size_t>(v)];
+        return val.kind == Value::Kind::Constant ? val.constant : tape[static_cast<size_t>(v)];
+    };
+    std::vector<std::optional<Tensor>> grad(values_.size());
+    auto accumulate = [&](int v, Tensor g) {
+        auto& slot = grad[static_cast<size_t>(v)];
+        if (!slot) {
+            slot = std::move(g);
+            return;
+        }
+        for (size_t i = 0; i < g.data.size(); ++i) slot->data[i] += g.data[i];
+    };
+    for (size_t k = 0; k < outputs_.size(); ++k) {
+        const Tensor& y = value(outputs_[k]);
+        if (dOutputs[k].shape != y.shape)
+            throw GraphError("gradient of output " + std::to_string(k) + " has shape " + dOutputs[k].shapeString() + ", the output " + y.shapeString());
+        accumulate(outputs_[k], dOutputs[k]);
+    }
+    std::vector<const Tensor*> in;
+    for (size_t i = nodes_.size(); i-- > 0;) {
+        const Node& n = nodes_[i];
+        const auto& g = grad[static_cast<size_t>(n.output)];
+        if (!g) continue;
+        in.clear();
+        for (int v : n.inputs) in.push_back(v < 0 ? nullptr : &value(v));
+        std::vector<std::optional<Tensor>> dIn;
+        try {
+            dIn = backwardNode(n, in, value(n.output), *g);
+        } catch (const GraphError& e) {
+            throw GraphError("node '" + n.name + "' (" + n.opType + ") backward: " + e.what());
+        }
+        for (size_t k = 0; k < n.inputs.size() && k < dIn.size(); ++k)
+            if (n.inputs[k] >= 0 && dIn[k]) accumulate(n.inputs[k], std::move(*dIn[k]));
+    }
+    BackwardResult out;
+    auto zerosLike = [](const Tensor& t) { return Tensor(t.shape); };
+    for (const auto& s : options.sites) {
+        int v = -1;
+        for (int id : inputs_)
+            if (values_[static_cast<size_t>(id)].name == s) v = id;
+        for (const auto& n : nodes_)
+            if (n.name == s) v = n.output;
+        const auto& g = grad[static_cast<size_t>(v)];
+        out.sites[s] = g ? *g : zerosLike(value(v));
+    }
+    if (options.parameters)
+        for (size_t v = 0; v < values_.size(); ++v)
+            if (values_[v].kind == Value::Kind::Constant)
+                out.parameters[values_[v].name] = grad[v] ? *grad[v] : zerosLike(values_[v].constant);
+    return out;
 }
 
 }  // namespace scalpel::graph

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -110,12 +112,24 @@ struct SiteInfo {
 
 struct ForwardOptions {
     std::vector<std::string> sites;  // exact site names to return (matchSites() expands globs)
+    bool keepTape = false;           // keep every value for backward()
     const ProgressToken* progress = nullptr;
 };
 
 struct ForwardResult {
     std::vector<Tensor> outputs;            // the graph outputs, in order
     std::map<std::string, Tensor> sites;    // the requested sites
+    std::shared_ptr<const std::vector<Tensor>> tape;  // every value by id (keepTape); constants empty
+};
+
+struct BackwardOptions {
+    std::vector<std::string> sites;  // sites whose gradient to return
+    bool parameters = false;         // gradients of every constant (weights, by their names)
+};
+
+struct BackwardResult {
+    std::map<std::string, Tensor> sites;       // d metric / d site, the site's shape
+    std::map<std::string, Tensor> parameters;  // d metric / d constant, the constant's shape (as stored in the IR)
 };
 
 class GraphModel {
@@ -151,6 +165,10 @@ public:
     // Throws GraphError (wrong input count or shape, a shape an operator refuses, an unknown
     // site name) or Cancelled.
     ForwardResult forward(const std::vector<Tensor>& inputs, const ForwardOptions& options = {}) const;
+    // Gradient of a scalar metric given d metric / d output for every graph output (same shapes),
+    // by the exact local Jacobians. The forward must have kept its tape. Throws GraphError.
+    BackwardResult backward(const ForwardResult& run, const std::vector<Tensor>& dOutputs,
+                            const BackwardOptions& options) const;
 
 private:
     int addValue(Value v);
@@ -166,5 +184,8 @@ bool globMatch(std::string_view pattern, std::string_view text);
 
 // Runs one node on its inputs (nullptr for absent optional inputs). graph_ops.cpp.
 Tensor runNode(const Node& node, const std::vector<const Tensor*>& in);
+// Gradients of a node's inputs from its output's gradient (nullopt: none, e.g. absent inputs).
+std::vector<std::optional<Tensor>> backwardNode(const Node& node, const std::vector<const Tensor*>& in, const Tensor& out,
+                                                const Tensor& dOut);
 
 }  // namespace scalpel::graph

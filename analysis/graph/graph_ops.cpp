@@ -595,6 +595,248 @@ Tensor softmax(const Node& n, const Tensor& X, bool logOut) {
     return Y;
 }
 
+// ------------------------------------------------------------------------------- backward
+
+// Sums a gradient of the broadcast shape down to `shape` (the input's).
+Tensor reduceTo(const Tensor& g, const std::vector<int64_t>& shape) {
+    if (g.shape == shape) return g;
+    Tensor out(shape);
+    const size_t r = g.shape.size();
+    const auto st = broadcastStrides(shape, r);
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t i = 0; i < g.numel(); ++i) {
+        int64_t off = 0;
+        for (size_t d = 0; d < r; ++d) off += idx[d] * st[d];
+        out.data[static_cast<size_t>(off)] += g.data[static_cast<size_t>(i)];
+        for (size_t d = r; d-- > 0;) {
+            if (++idx[d] < g.shape[d]) break;
+            idx[d] = 0;
+        }
+    }
+    return out;
+}
+
+// Broadcasts `t` to `shape` (which it broadcasts to).
+Tensor expandTo(const Tensor& t, const std::vector<int64_t>& shape) {
+    if (t.shape == shape) return t;
+    Tensor z(shape);
+    return binary(z, t, [](float, float b) { return b; });
+}
+
+template <class F>
+Tensor zipWith(const Tensor& a, const Tensor& b, F f) {
+    Tensor y;
+    y.shape = a.shape;
+    y.data.resize(a.data.size());
+    for (size_t i = 0; i < a.data.size(); ++i) y.data[i] = f(a.data[i], b.data[i]);
+    return y;
+}
+
+std::vector<std::optional<Tensor>> gemmBackward(const Node& n, const std::vector<const Tensor*>& in, const Tensor& dY) {
+    const Tensor& A = *in[0];
+    const Tensor& B = *in[1];
+    const Attrs& at = n.attrs;
+    MapC a(A.data.data(), A.dim(0), A.dim(1)), b(B.data.data(), B.dim(0), B.dim(1)), g(dY.data.data(), dY.dim(0), dY.dim(1));
+    Tensor dA(A.shape), dB(B.shape);
+    Map da(dA.data.data(), A.dim(0), A.dim(1)), db(dB.data.data(), B.dim(0), B.dim(1));
+    // Y = alpha op(A) op(B): d op(A) = alpha g op(B)^T, d op(B) = alpha op(A)^T g.
+    const RowMat opB = at.transB ? RowMat(b.transpose()) : RowMat(b);
+    const RowMat opA = at.transA ? RowMat(a.transpose()) : RowMat(a);
+    const RowMat dOpA = at.alpha * (g * opB.transpose());
+    const RowMat dOpB = at.alpha * (opA.transpose() * g);
+    da = at.transA ? RowMat(dOpA.transpose()) : dOpA;
+    db = at.transB ? RowMat(dOpB.transpose()) : dOpB;
+    std::vector<std::optional<Tensor>> out{std::move(dA), std::move(dB)};
+    if (in.size() > 2 && in[2]) {
+        Tensor dC = reduceTo(dY, in[2]->shape);
+        for (auto& v : dC.data) v *= at.beta;
+        out.push_back(std::move(dC));
+    }
+    return out;
+}
+
+std::vector<std::optional<Tensor>> matmulBackward(const Tensor& A0, const Tensor& B0, const Tensor& dY0) {
+    Tensor A = A0, B = B0, dY = dY0;
+    const bool vecA = A.rank() == 1, vecB = B.rank() == 1;
+    if (vecA) A.shape.insert(A.shape.begin(), 1);
+    if (vecB) B.shape.push_back(1);
+    const int64_t M = A.shape[A.shape.size() - 2], K = A.shape.back(), N = B.shape.back();
+    const std::vector<int64_t> ba(A.shape.begin(), A.shape.end() - 2), bb(B.shape.begin(), B.shape.end() - 2);
+    const auto batch = broadcastShape(ba, bb);
+    Tensor dA(A.shape), dB(B.shape);
+    const int64_t nb = prod(batch, 0, batch.size());
+    const auto sa = broadcastStrides(ba, batch.size()), sb = broadcastStrides(bb, batch.size());
+    std::vector<int64_t> idx(batch.size(), 0);
+    for (int64_t i = 0; i < nb; ++i) {
+        int64_t oa = 0, ob = 0;
+        for (size_t d = 0; d < batch.size(); ++d) {
+            oa += idx[d] * sa[d];
+            ob += idx[d] * sb[d];
+        }
+        MapC a(A.data.data() + oa * M * K, M, K), b(B.data.data() + ob * K * N, K, N), g(dY.data.data() + i * M * N, M, N);
+        Map(dA.data.data() + oa * M * K, M, K).noalias() += g * b.transpose();
+        Map(dB.data.data() + ob * K * N, K, N).noalias() += a.transpose() * g;
+        for (size_t d = batch.size(); d-- > 0;) {
+            if (++idx[d] < batch[d]) break;
+            idx[d] = 0;
+        }
+    }
+    dA.shape = A0.shape;
+    dB.shape = B0.shape;
+    return {std::move(dA), std::move(dB)};
+}
+
+std::vector<std::optional<Tensor>> convBackward(const Node& n, const std::vector<const Tensor*>& in, const Tensor& dY) {
+    const Tensor& X = *in[0];
+    const Tensor& Wt = *in[1];
+    Attrs a = n.attrs;
+    if (a.kernel.empty()) a.kernel.assign(Wt.shape.begin() + 2, Wt.shape.end());
+    const Window w = window(X, a, "Conv", true);
+    const int64_t G = a.group, M = Wt.dim(0), Cg = w.C / G, Mg = M / G, P = w.Ho * w.Wo, Kc = Cg * w.kh * w.kw;
+    Tensor dX(X.shape), dW(Wt.shape);
+    RowMat cols(Kc, P), dCols(Kc, P);
+    for (int64_t b = 0; b < w.N; ++b)
+        for (int64_t g = 0; g < G; ++g) {
+            const float* xg = X.data.data() + (b * w.C + g * Cg) * w.H * w.W;
+            float* dxg = dX.data.data() + (b * w.C + g * Cg) * w.H * w.W;
+            for (int64_t c = 0; c < Cg; ++c)
+                for (int64_t i = 0; i < w.kh; ++i)
+                    for (int64_t j = 0; j < w.kw; ++j) {
+                        float* row = cols.data() + ((c * w.kh + i) * w.kw + j) * P;
+                        for (int64_t oy = 0; oy < w.Ho; ++oy)
+                            for (int64_t ox = 0; ox < w.Wo; ++ox) {
+                                const int64_t y = oy * w.sh - w.pt + i * w.dh, x = ox * w.sw - w.pl + j * w.dw;
+                                row[oy * w.Wo + ox] = (y < 0 || y >= w.H || x < 0 || x >= w.W) ? 0.0f : xg[(c * w.H + y) * w.W + x];
+                            }
+                    }
+            MapC wg(Wt.data.data() + g * Mg * Kc, Mg, Kc);
+            MapC gy(dY.data.data() + (b * M + g * Mg) * P, Mg, P);
+            Map(dW.data.data() + g * Mg * Kc, Mg, Kc).noalias() += gy * cols.transpose();
+            dCols.noalias() = wg.transpose() * gy;
+            // col2im: scatter-add the patch gradients back to the pixels they came from.
+            for (int64_t c = 0; c < Cg; ++c)
+                for (int64_t i = 0; i < w.kh; ++i)
+                    for (int64_t j = 0; j < w.kw; ++j) {
+                        const float* row = dCols.data() + ((c * w.kh + i) * w.kw + j) * P;
+                        for (int64_t oy = 0; oy < w.Ho; ++oy)
+                            for (int64_t ox = 0; ox < w.Wo; ++ox) {
+                                const int64_t y = oy * w.sh - w.pt + i * w.dh, x = ox * w.sw - w.pl + j * w.dw;
+                                if (y >= 0 && y < w.H && x >= 0 && x < w.W) dxg[(c * w.H + y) * w.W + x] += row[oy * w.Wo + ox];
+                            }
+                    }
+        }
+    std::vector<std::optional<Tensor>> out{std::move(dX), std::move(dW)};
+    if (in.size() > 2 && in[2]) {
+        Tensor dB({M});
+        for (int64_t b = 0; b < w.N; ++b)
+            for (int64_t m = 0; m < M; ++m) {
+                double s = 0;
+                for (int64_t p = 0; p < P; ++p) s += dY.data[static_cast<size_t>((b * M + m) * P + p)];
+                dB.data[static_cast<size_t>(m)] += static_cast<float>(s);
+            }
+        out.push_back(std::move(dB));
+    }
+    return out;
+}
+
+Tensor poolBackward(const Node& n, const Tensor& X, const Tensor& dY, bool isMax) {
+    const Attrs& at = n.attrs;
+    const Window w = window(X, at, isMax ? "MaxPool" : "AveragePool", isMax);
+    Tensor dX(X.shape);
+    for (int64_t nc = 0; nc < w.N * w.C; ++nc) {
+        const float* x = X.data.data() + nc * w.H * w.W;
+        float* dx = dX.data.data() + nc * w.H * w.W;
+        const float* g = dY.data.data() + nc * w.Ho * w.Wo;
+        for (int64_t oy = 0; oy < w.Ho; ++oy)
+            for (int64_t ox = 0; ox < w.Wo; ++ox) {
+                const int64_t y0 = oy * w.sh - w.pt, x0 = ox * w.sw - w.pl;
+                int64_t best = -1, count = 0, padded = 0;
+                float mx = -std::numeric_limits<float>::infinity();
+                for (int64_t i = 0; i < w.kh; ++i)
+                    for (int64_t j = 0; j < w.kw; ++j) {
+                        const int64_t yy = y0 + i * w.dh, xx = x0 + j * w.dw;
+                        if (yy >= -w.pt && yy < w.H + w.pb && xx >= -w.pl && xx < w.W + w.pr) ++padded;
+                        if (yy < 0 || yy >= w.H || xx < 0 || xx >= w.W) continue;
+                        ++count;
+                        if (x[yy * w.W + xx] > mx || best < 0) mx = x[yy * w.W + xx], best = yy * w.W + xx;
+                    }
+                const float gv = g[oy * w.Wo + ox];
+                if (isMax) {
+                    if (best >= 0) dx[best] += gv;
+                    continue;
+                }
+                const int64_t div = at.countIncludePad ? padded : count;
+                if (div == 0) continue;
+                const float share = gv / static_cast<float>(div);
+                for (int64_t i = 0; i < w.kh; ++i)
+                    for (int64_t j = 0; j < w.kw; ++j) {
+                        const int64_t yy = y0 + i * w.dh, xx = x0 + j * w.dw;
+                        if (yy >= 0 && yy < w.H && xx >= 0 && xx < w.W) dx[yy * w.W + xx] += share;
+                    }
+            }
+    }
+    return dX;
+}
+
+std::vector<std::optional<Tensor>> batchNormBackward(const Node& n, const std::vector<const Tensor*>& in, const Tensor& dY) {
+    const Tensor& X = *in[0];
+    const int64_t N = X.dim(0), C = X.dim(1), S = prod(X.shape, 2, X.shape.size());
+    const auto &scale = in[1]->data, &mean = in[3]->data, &var = in[4]->data;
+    Tensor dX(X.shape), dScale({C}), dBias({C}), dMean({C}), dVar({C});
+    for (int64_t c = 0; c < C; ++c) {
+        const size_t cc = static_cast<size_t>(c);
+        const double rstd = 1.0 / std::sqrt(static_cast<double>(var[cc]) + n.attrs.epsilon);
+        double sg = 0, sgx = 0;
+        for (int64_t b = 0; b < N; ++b) {
+            const size_t off = static_cast<size_t>((b * C + c) * S);
+            for (int64_t k = 0; k < S; ++k) {
+                const double g = dY.data[off + k];
+                dX.data[off + k] = static_cast<float>(g * scale[cc] * rstd);
+                sg += g;
+                sgx += g * (X.data[off + k] - mean[cc]);
+            }
+        }
+        dScale.data[cc] = static_cast<float>(sgx * rstd);
+        dBias.data[cc] = static_cast<float>(sg);
+        dMean.data[cc] = static_cast<float>(-sg * scale[cc] * rstd);
+        dVar.data[cc] = static_cast<float>(-0.5 * sgx * scale[cc] * rstd * rstd * rstd);
+    }
+    return {std::move(dX), std::move(dScale), std::move(dBias), std::move(dMean), std::move(dVar)};
+}
+
+Tensor softmaxBackward(const Node& n, const Tensor& Y, const Tensor& dY, bool logOut) {
+    const int64_t axis = normAxis(n.attrs.axis, Y.rank(), "Softmax axis");
+    int64_t outer = prod(Y.shape, 0, static_cast<size_t>(axis)), len, inner;
+    if (n.attrs.legacySoftmax) {
+        len = prod(Y.shape, static_cast<size_t>(axis), Y.shape.size());
+        inner = 1;
+    } else {
+        len = Y.dim(axis);
+        inner = prod(Y.shape, static_cast<size_t>(axis) + 1, Y.shape.size());
+    }
+    Tensor dX(Y.shape);
+    for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) {
+            const size_t base = static_cast<size_t>(o * len * inner + i);
+            double s = 0;
+            for (int64_t k = 0; k < len; ++k) {
+                const size_t at = base + static_cast<size_t>(k * inner);
+                s += logOut ? dY.data[at] : double(dY.data[at]) * Y.data[at];
+            }
+            for (int64_t k = 0; k < len; ++k) {
+                const size_t at = base + static_cast<size_t>(k * inner);
+                dX.data[at] = logOut ? static_cast<float>(dY.data[at] - std::exp(double(Y.data[at])) * s)
+                                     : static_cast<float>(Y.data[at] * (dY.data[at] - s));
+            }
+        }
+    return dX;
+}
+
+Tensor asShape(Tensor g, const std::vector<int64_t>& shape) {
+    g.shape = shape;
+    return g;
+}
+
 }  // namespace
 
 Tensor runNode(const Node& n, const std::vector<const Tensor*>& in) {
@@ -638,6 +880,120 @@ Tensor runNode(const Node& n, const std::vector<const Tensor*>& in) {
         case Op::Concat: return concat(n, in);
         case Op::Identity: return need(in, 0);
         case Op::Pad: return pad(n, need(in, 0));
+    }
+    bad("unknown operator");
+}
+
+
+std::vector<std::optional<Tensor>> backwardNode(const Node& n, const std::vector<const Tensor*>& in, const Tensor& out,
+                                                const Tensor& dY) {
+    const Attrs& at = n.attrs;
+    auto elementwise = [&](auto f) -> std::vector<std::optional<Tensor>> { return {zipWith(*in[0], dY, f)}; };
+    switch (n.op) {
+        case Op::Gemm: return gemmBackward(n, in, dY);
+        case Op::MatMul: return matmulBackward(*in[0], *in[1], dY);
+        case Op::Add: return {reduceTo(dY, in[0]->shape), reduceTo(dY, in[1]->shape)};
+        case Op::Sub: {
+            Tensor neg = dY;
+            for (auto& v : neg.data) v = -v;
+            return {reduceTo(dY, in[0]->shape), reduceTo(neg, in[1]->shape)};
+        }
+        case Op::Mul:
+            return {reduceTo(zipWith(dY, expandTo(*in[1], dY.shape), [](float g, float b) { return g * b; }), in[0]->shape),
+                    reduceTo(zipWith(dY, expandTo(*in[0], dY.shape), [](float g, float a) { return g * a; }), in[1]->shape)};
+        case Op::Div: {
+            const Tensor b = expandTo(*in[1], dY.shape);
+            Tensor dB = zipWith(dY, out, [](float g, float y) { return -g * y; });  // -g a / b^2 = -g y / b
+            dB = zipWith(dB, b, [](float v, float bv) { return v / bv; });
+            return {reduceTo(zipWith(dY, b, [](float g, float bv) { return g / bv; }), in[0]->shape), reduceTo(dB, in[1]->shape)};
+        }
+        case Op::Sum: {
+            std::vector<std::optional<Tensor>> r;
+            for (const Tensor* t : in) r.push_back(reduceTo(dY, t->shape));
+            return r;
+        }
+        case Op::Relu: return elementwise([&](float x, float g) { return x > 0 ? g : 0.0f; });
+        case Op::LeakyRelu: return elementwise([a = at.alpha](float x, float g) { return x >= 0 ? g : a * g; });
+        case Op::Clip:
+            return elementwise([lo = at.minValue, hi = at.maxValue](float x, float g) { return x >= lo && x <= hi ? g : 0.0f; });
+        case Op::Tanh: return {zipWith(out, dY, [](float y, float g) { return g * (1 - y * y); })};
+        case Op::Sigmoid: return {zipWith(out, dY, [](float y, float g) { return g * y * (1 - y); })};
+        case Op::Erf: return elementwise([](float x, float g) { return g * 1.1283791671f * std::exp(-x * x); });
+        case Op::Gelu:
+            if (at.geluTanh)
+                return elementwise([](float x, float g) {
+                    const float c = 0.7978845608f, k = 0.044715f, t = std::tanh(c * (x + k * x * x * x));
+                    return g * (0.5f * (1 + t) + 0.5f * x * (1 - t * t) * c * (1 + 3 * k * x * x));
+                });
+            return elementwise([](float x, float g) {
+                return g * (0.5f * (1 + std::erf(x * 0.70710678118f)) + x * 0.3989422804f * std::exp(-0.5f * x * x));
+            });
+        case Op::Conv: return convBackward(n, in, dY);
+        case Op::MaxPool: return {poolBackward(n, *in[0], dY, true)};
+        case Op::AveragePool: return {poolBackward(n, *in[0], dY, false)};
+        case Op::GlobalAveragePool: {
+            const Tensor& X = *in[0];
+            const int64_t S = prod(X.shape, 2, X.shape.size());
+            Tensor dX(X.shape);
+            for (int64_t i = 0; i < X.numel(); ++i) dX.data[static_cast<size_t>(i)] = dY.data[static_cast<size_t>(i / S)] / static_cast<float>(S);
+            return {std::move(dX)};
+        }
+        case Op::BatchNorm: return batchNormBackward(n, in, dY);
+        case Op::Flatten:
+            if (at.channelsLast && in[0]->rank() == 4) {
+                const Tensor& X = *in[0];
+                return {transpose(asShape(dY, {X.dim(0), X.dim(2), X.dim(3), X.dim(1)}), {0, 3, 1, 2})};
+            }
+            return {asShape(dY, in[0]->shape)};
+        case Op::Reshape:
+        case Op::Squeeze:
+        case Op::Unsqueeze:
+        case Op::Identity: return {asShape(dY, in[0]->shape)};
+        case Op::Transpose: {
+            std::vector<int64_t> perm = at.perm;
+            if (perm.empty())
+                for (int64_t i = in[0]->rank() - 1; i >= 0; --i) perm.push_back(i);
+            std::vector<int64_t> inv(perm.size());
+            for (size_t i = 0; i < perm.size(); ++i) inv[static_cast<size_t>(perm[i])] = static_cast<int64_t>(i);
+            return {transpose(dY, inv)};
+        }
+        case Op::Softmax: return {softmaxBackward(n, out, dY, false)};
+        case Op::LogSoftmax: return {softmaxBackward(n, out, dY, true)};
+        case Op::Concat: {
+            const int64_t axis = normAxis(at.axis, dY.rank(), "Concat axis");
+            const int64_t outer = prod(dY.shape, 0, static_cast<size_t>(axis));
+            const int64_t inner = prod(dY.shape, static_cast<size_t>(axis) + 1, dY.shape.size());
+            std::vector<std::optional<Tensor>> r;
+            int64_t offset = 0;
+            for (const Tensor* t : in) {
+                Tensor d(t->shape);
+                const int64_t chunk = t->dim(axis) * inner;
+                for (int64_t o = 0; o < outer; ++o)
+                    std::copy_n(dY.data.data() + o * dY.dim(axis) * inner + offset, chunk, d.data.data() + o * chunk);
+                offset += chunk;
+                r.push_back(std::move(d));
+            }
+            return r;
+        }
+        case Op::Pad: {
+            // Crop: the gradient of the input is the interior of dY.
+            const Tensor& X = *in[0];
+            const size_t r = X.shape.size();
+            Tensor dX(X.shape);
+            const int64_t inner = X.shape[r - 1];
+            const int64_t rows = X.numel() / std::max<int64_t>(inner, 1);
+            std::vector<int64_t> idx(r, 0);
+            for (int64_t row = 0; row < rows && inner > 0; ++row) {
+                int64_t off = 0;
+                for (size_t d = 0; d < r; ++d) off = off * dY.shape[d] + (d + 1 < r ? idx[d] + at.pads[d] : at.pads[d]);
+                std::copy_n(dY.data.data() + off, inner, dX.data.data() + row * inner);
+                for (size_t d = r - 1; d-- > 0;) {
+                    if (++idx[d] < X.shape[d]) break;
+                    idx[d] = 0;
+                }
+            }
+            return {std::move(dX)};
+        }
     }
     bad("unknown operator");
 }

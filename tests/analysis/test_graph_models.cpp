@@ -1,11 +1,11 @@
 // Graph models (analysis/graph) against the torch references of tests/fixtures/gen_graph.py:
 // ONNX exports of an MLP, a CNN and a ResNet-style model, a hand-made Keras Sequential model, and
-// the real MLPerf Tiny Keras models (../shared/real/keras, read in place). Outputs and hook sites
-// are compared per tensor as max |engine - reference| <= tol * max(|reference|, 1e-3 floor).
+// the real MLPerf Tiny Keras models (../shared/real/keras, read in place). Outputs, hook sites and
+// (ONNX models, Keras Sequential) gradients to the input, sites and parameters are compared per tensor as max |engine - reference| <= tol * max(|reference|, 1e-3 floor).
 // The engine computes in float32 (GEMM sums in float, BatchNorm folded to one multiply-add in
 // float) from float32 weights; the references are float64 from the same float32 weights and are
 // stored rounded to float32 (2^-24 relative). Measured errors are below 1e-6 of the scale for the
-// small fixtures and below 3e-6 for ResNet-8 (16 stacked layers, sums over up to 576 terms);
+// small fixtures (forward and backward) and below 3e-6 for ResNet-8 (16 stacked layers, sums over up to 576 terms);
 // tol = 2e-5 leaves a margin of several times for other BLAS kernels and summation orders while
 // any real mistake (a wrong pad side, NCHW/NHWC order, a wrong pooling divisor) errs by >1e-2.
 #include <QtTest>
@@ -111,6 +111,59 @@ bool matchesReference(const GraphModel& m, const std::string& refFile, double to
     return ok;
 }
 
+// Backward of sum(outputs * /grad/dy) against torch autograd: the input, the stored sites and the
+// parameters the reference names (/grad/params/<initializer>).
+bool gradientsMatch(const GraphModel& m, const std::string& refFile, double tol = kTol) {
+    const Reference ref = reference(refFile);
+    const Tensor dy = load(refFile, "/grad/dy");
+    auto tf = openTensorFile(refFile);
+    if (!tf) qFatal("%s", tf.error().what().c_str());
+    std::map<std::string, Tensor> wantSites, wantParams;
+    const std::string inputName = m.values()[static_cast<size_t>(m.inputs().front())].name;
+    wantSites[inputName] = load(refFile, "/grad/input");
+    for (const auto& e : tf->tensors) {
+        std::string name = e.info.name;
+        if (name.starts_with("/")) name.erase(0, 1);
+        if (name.starts_with("grad/sites/")) wantSites[decode(name.substr(11))] = load(refFile, "/" + name);
+        if (name.starts_with("grad/params/")) wantParams[decode(name.substr(12))] = load(refFile, "/" + name);
+    }
+    ForwardOptions fo;
+    fo.keepTape = true;
+    BackwardOptions bo;
+    for (const auto& [name, _] : wantSites) bo.sites.push_back(name);
+    bo.parameters = true;
+    BackwardResult grads;
+    try {
+        const auto run = m.forward({ref.inputs}, fo);
+        grads = m.backward(run, {dy}, bo);
+    } catch (const std::exception& e) {
+        qWarning("%s", e.what());
+        return false;
+    }
+    bool ok = true;
+    double worst = 0;
+    auto check = [&](const std::string& what, const Tensor& got, const Tensor& want) {
+        const double e = relError(got, want);
+        if (e < 0 || e > tol) {
+            qWarning("%s: gradient of %s error %.3g", refFile.c_str(), what.c_str(), e);
+            ok = false;
+        }
+        worst = std::max(worst, e);
+    };
+    for (const auto& [name, want] : wantSites) check(name, grads.sites.at(name), want);
+    for (const auto& [name, want] : wantParams) {
+        if (!grads.parameters.count(name)) {
+            qWarning("no parameter '%s'", name.c_str());
+            ok = false;
+            continue;
+        }
+        check(name, grads.parameters.at(name), want);
+    }
+    qInfo("%s: gradients of %zu site(s) and %zu parameter(s), worst relative error %.3g",
+          std::filesystem::path(refFile).filename().c_str(), wantSites.size(), wantParams.size(), worst);
+    return ok && !wantParams.empty();
+}
+
 bool contains(const std::string& text, const std::string& part) {
     if (text.find(part) != std::string::npos) return true;
     qWarning("'%s' does not contain '%s'", text.c_str(), part.c_str());
@@ -154,11 +207,20 @@ private slots:
         QCOMPARE(sites.back().shape, (std::vector<int64_t>{1, 5}));
     }
 
+    void gradientsMatchTorchAutograd() {
+        if (!onnxSupported()) QSKIP("built without ONNX");
+        for (const char* name : {"mlp", "cnn", "resblock"}) {
+            const auto m = model(loadOnnx(kDir + name + ".onnx"));
+            QVERIFY2(gradientsMatch(m, kDir + name + "_ref.h5"), name);
+        }
+    }
+
     void kerasSequentialSamePadding() {
         const auto m = model(loadGraphModel(kDir + "keras_seq.h5"));
         QCOMPARE(m.format, std::string("keras-h5"));
         QCOMPARE(m.inputLayout, std::string("NHWC"));
         QVERIFY(matchesReference(m, kDir + "keras_seq_ref.h5"));
+        QVERIFY(gradientsMatch(m, kDir + "keras_seq_ref.h5"));
     }
 
     void kerasResNet8() {
