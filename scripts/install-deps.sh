@@ -7,10 +7,11 @@ packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev libqt6opengl6-dev libqt6svg6-dev qt6-base-dev-tools libgl-dev libgl1-mesa-dri
   libimgui-dev libstb-dev libeigen3-dev libhdf5-dev nlohmann-json3-dev zlib1g-dev libomp-dev libopenblas-dev
+  libonnx-dev libprotobuf-dev
   xvfb xauth
 )
 if [ "${1:-}" = "--dev" ]; then
-  packages+=(python3-torch python3-numpy python3-h5py python3-regex clang libclang-rt-14-dev imagemagick)
+  packages+=(python3-torch python3-numpy python3-h5py python3-onnx python3-regex clang libclang-rt-14-dev imagemagick)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,9 @@ int inspect(const std::vector<std::string>& args);
 int tokenize(const std::vector<std::string>& args);
 int clip(const std::vector<std::string>& args);
 int runModel(const std::vector<std::string>& args);
+// `scalpel run` on an ONNX or Keras .h5 model (cli_run_graph.cpp); runModel dispatches to it.
+int runGraphModel(const std::vector<std::string>& args);
+bool isGraphModelPath(const std::string& path);
 int patch(const std::vector<std::string>& args);
 
 }  // namespace scalpel::cli

@@ -30,7 +30,8 @@ const char* kRunUsage =
     "  --no-bos          do not prepend the model's bos_token_id to --text (TransformerLens prepends it)\n"
     "  --last-logits     skip the /logits dataset (it is [batch, seq, vocab]); the summary still names\n"
     "                    the most likely next token\n"
-    "  --json            print a JSON summary on stdout\n";
+    "  --json            print a JSON summary on stdout\n"
+    "  (--model FILE.onnx or a Keras FILE.h5 runs a graph model: `scalpel run --model FILE.onnx --help`)\n";
 
 int bad(const std::string& message) {
     std::fprintf(stderr, "scalpel run: %s\n", message.c_str());
@@ -88,6 +89,9 @@ Result<engine::TokenBatch> readTokens(const std::string& path) {
 }  // namespace
 
 int runModel(const std::vector<std::string>& args) {
+    // ONNX and Keras .h5 files are graph models (cli_run_graph.cpp); folders and checkpoints GPT-2.
+    for (size_t i = 0; i + 1 < args.size(); ++i)
+        if (args[i] == "--model" && isGraphModelPath(args[i + 1])) return runGraphModel(args);
     ArgParser p("run", kRunUsage);
     std::string modelPath, tokensPath, out;
     std::vector<std::string> texts, patterns;
