@@ -34,11 +34,12 @@ std::string num(double v) {
 // Values of a heatmap as CSV: one row per heatmap row, its label first.
 std::string heatmapCsv(const plots::Heatmap& hm) {
     std::string out = "row";
-    for (int64_t c = 0; c < hm.cols; ++c) out += "," + csvField(c < int64_t(hm.colLabels.size()) ? hm.colLabels[size_t(c)] : std::to_string(c));
+    for (int64_t c = 0; c < hm.cols; ++c)
+        out.append(",").append(csvField(c < int64_t(hm.colLabels.size()) ? hm.colLabels[size_t(c)] : std::to_string(c)));
     out += "\n";
     for (int64_t r = 0; r < hm.rows; ++r) {
         out += csvField(r < int64_t(hm.rowLabels.size()) ? hm.rowLabels[size_t(r)] : std::to_string(r));
-        for (int64_t c = 0; c < hm.cols; ++c) out += "," + csvNumber(hm.at(r, c));
+        for (int64_t c = 0; c < hm.cols; ++c) out.append(",").append(csvNumber(hm.at(r, c)));
         out += "\n";
     }
     return out;
