@@ -117,8 +117,8 @@ void MainWindow::buildMenus() {
     QAction* open = file->addAction(tr("&Open File…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Open tensor file"), QString(),
-            tr("Tensor files and sessions (*.safetensors *.bin *.pt *.pth *.ckpt *.npy *.npz *.h5 *.hdf5 *.keras *.gguf *.json "
-               "*.scalpel);;"
+            tr("Tensor files, models and sessions (*.safetensors *.bin *.pt *.pth *.ckpt *.npy *.npz *.h5 *.hdf5 *.keras *.gguf "
+               "*.json *.onnx *.scalpel);;"
                "All files (*)"));
         if (!path.isEmpty()) openPath(path);
     });
@@ -189,6 +189,11 @@ void MainWindow::openPath(const QString& path) {
         loadSession(path);
         return;
     }
+    if (path.endsWith(".onnx", Qt::CaseInsensitive)) {  // a graph model, not a tensor container
+        showGraphModel(path.toStdString());
+        addRecent(path);
+        return;
+    }
     statusBar()->showMessage(tr("Opening %1…").arg(path));
     QApplication::setOverrideCursor(Qt::BusyCursor);
     ++pendingOpens_;
@@ -249,8 +254,11 @@ void MainWindow::showTensorFile(std::shared_ptr<const TensorFile> file, bool ope
     if (!openViews) return;
     auto schema = file_->metadata.find("scalpel_schema");
     if (schema != file_->metadata.end() && schema->second == kActivationDumpSchema) showActivationDump(file_->path);
+    if (schema != file_->metadata.end() && schema->second == "graph-dump") showGraphDump(file_->path);
+    if (file_->metadata.count("model_config")) showGraphModel(file_->path);  // a Keras full model
     auto method = file_->metadata.find("method");
     if (method != file_->metadata.end() && method->second == "relevance-patching") showPatchingResult(file_->path);
+    if (method != file_->metadata.end() && method->second == "lrp-explain") showRelevance(file_->path);
 }
 
 void MainWindow::showPatchingView() {

@@ -23,6 +23,8 @@ class TensorInspector;
 class ClipView;
 class ActivationView;
 class PatchingView;
+class GraphView;
+class RelevanceView;
 struct PatchingJobRequest;
 class JobRunner;
 
@@ -62,6 +64,13 @@ public:
     void showClipDialog(const QString& path = {});
     // An activation dump as a layer x token heatmap (read on a worker thread).
     void showActivationDump(const std::string& path);
+    // Graph models (app/main_window_graph.cpp): an ONNX / Keras model's layer list, a graph dump's
+    // per-layer activations (channel grids), an LRP explanation's relevance over the inputs.
+    void showGraphModel(const std::string& path);
+    void showGraphDump(const std::string& path);
+    void showRelevance(const std::string& path);
+    GraphView* graphView() const { return graph_; }
+    RelevanceView* relevanceView() const { return relevance_; }
     // A relevance-patching result file (scalpel patch --out) as method heatmaps and scatters.
     void showPatchingResult(const std::string& path);
     // File ▸ Export Report: every open document (as a session would hold it) into DIR/report.html,
@@ -88,6 +97,8 @@ signals:
     void clipShown();
     void activationsShown();
     void patchingShown();
+    void graphShown();
+    void relevanceShown();
     void jobFailed(const QString& message);
     void sessionSaved(const QString& path);
     void reportExported(const QString& dir);
@@ -119,6 +130,8 @@ private:
     ClipView* clipView_ = nullptr;
     ActivationView* activations_ = nullptr;
     PatchingView* patching_ = nullptr;
+    GraphView* graph_ = nullptr;
+    RelevanceView* relevance_ = nullptr;
     QLabel* memoryLabel_ = nullptr;
     JobRunner* jobs_ = nullptr;
     QAction* exportAction_ = nullptr;

@@ -1,5 +1,7 @@
 #include "analysis/graph/graph_dump.h"
 
+#include <nlohmann/json.hpp>
+
 #include "data/hdf5_handle.h"
 
 #include <algorithm>
@@ -54,6 +56,18 @@ Result<GraphDumpSummary> runGraphToDump(const GraphModel& model, const std::vect
         if (!writer) throw FormatError(writer.error().message);
         check(writer->setAttribute("model_format", model.format));
         check(writer->setAttribute("input_layout", model.inputLayout));
+        // Forward order and operator of every written site (JSON), so viewers can list them as
+        // the model runs rather than alphabetically.
+        {
+            nlohmann::json order = nlohmann::json::array();
+            for (const auto& s : model.siteNames())
+                if (run.sites.count(s)) order.push_back(s);
+            nlohmann::json ops = nlohmann::json::object();
+            for (const auto& n : model.nodes())
+                if (run.sites.count(n.name)) ops[n.name] = n.opType;
+            check(writer->setAttribute("site_order", order.dump()));
+            check(writer->setAttribute("site_ops", ops.dump()));
+        }
         GraphDumpSummary summary;
         for (size_t k = 0; k < run.outputs.size(); ++k) {
             const Tensor& y = run.outputs[k];
