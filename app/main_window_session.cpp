@@ -17,6 +17,8 @@
 #include "data/sha256.h"
 #include "widgets/views/activation_view.h"
 #include "widgets/views/clip_view.h"
+#include "widgets/views/graph_view.h"
+#include "widgets/views/relevance_view.h"
 #include "widgets/views/patching_view.h"
 #include "widgets/views/tensor_inspector.h"
 #include "widgets/views/tensor_tree.h"
@@ -42,6 +44,8 @@ struct LoadedDocument {
     std::shared_ptr<patching::PatchingFile> patching;
     std::shared_ptr<const ClipAnalysis> clip;
     std::optional<ClipJobRequest> clipRequest;
+    std::shared_ptr<PreparedGraph> graph;
+    std::shared_ptr<PreparedRelevance> relevance;
 };
 
 }  // namespace
@@ -87,6 +91,17 @@ Session MainWindow::captureSession(const std::string& sessionPath) const {
                             {"pin", cellToJson(patching_->pinned())}};
         add("patching-result", patchingPath_.empty() ? patchingFileBeside(sessionPath) : patchingPath_, std::move(v),
             nlohmann::json::object(), patching_);
+    }
+    if (graph_ && !graph_->data().path.empty() && graph_->data().error.empty()) {
+        nlohmann::json v = {{"layer", graph_->selectedLayer().toStdString()},
+                            {"example", graph_->example()},
+                            {"style", styleToJson(graph_->style())},
+                            {"lock", cellToJson(graph_->locked())}};
+        add(graph_->data().isDump ? "graph-dump" : "graph-model", graph_->data().path, std::move(v), nlohmann::json::object(), graph_);
+    }
+    if (relevance_ && !relevance_->data().path.empty() && relevance_->data().error.empty()) {
+        nlohmann::json v = {{"example", relevance_->example()}, {"style", styleToJson(relevance_->style())}};
+        add("lrp-explain", relevance_->data().path, std::move(v), nlohmann::json::object(), relevance_);
     }
     if (clipView_ && clipView_->analysis() && clipRequest_) {
         const auto h = clipView_->highlight();
@@ -176,6 +191,13 @@ bool MainWindow::loadSession(const QString& path) {
                     auto read = patching::readPatchingResult(L.path);
                     if (!read) throw std::runtime_error(read.error().what());
                     L.patching = std::make_shared<patching::PatchingFile>(std::move(read.value()));
+                } else if (L.doc.kind == "graph-model" || L.doc.kind == "graph-dump") {
+                    L.graph = std::make_shared<PreparedGraph>(L.doc.kind == "graph-dump" ? PreparedGraph::dump(L.path)
+                                                                                         : PreparedGraph::model(L.path));
+                    if (!L.graph->error.empty()) throw std::runtime_error(L.graph->error);
+                } else if (L.doc.kind == "lrp-explain") {
+                    L.relevance = std::make_shared<PreparedRelevance>(PreparedRelevance::read(L.path));
+                    if (!L.relevance->error.empty()) throw std::runtime_error(L.relevance->error);
                 } else if (L.doc.kind == "clip") {
                     L.clipRequest = clipRequestFromJson(L.doc.parameters, L.path);
                     L.clip = std::make_shared<const ClipAnalysis>(runClipAnalysis(*L.clipRequest, progress));
@@ -240,6 +262,28 @@ bool MainWindow::loadSession(const QString& path) {
                     exportAction_->setEnabled(true);
                     shown = patching_;
                     emit patchingShown();
+                } else if (L.graph) {
+                    if (!graph_) {
+                        graph_ = new GraphView(tabs_);
+                        tabs_->addTab(graph_, tr("Graph model"));
+                    }
+                    graph_->showPrepared(std::move(*L.graph));
+                    graph_->setStyle(styleFromJson(setting<nlohmann::json>(v, "style", {})));
+                    graph_->selectLayer(setting<std::string>(v, "layer", ""));
+                    graph_->setExample(setting<int>(v, "example", 0));
+                    graph_->lock(cellFromJson(setting<nlohmann::json>(v, "lock", {})));
+                    shown = graph_;
+                    emit graphShown();
+                } else if (L.relevance) {
+                    if (!relevance_) {
+                        relevance_ = new RelevanceView(tabs_);
+                        tabs_->addTab(relevance_, tr("Relevance"));
+                    }
+                    relevance_->showPrepared(std::move(*L.relevance));
+                    relevance_->setStyle(styleFromJson(setting<nlohmann::json>(v, "style", {})));
+                    relevance_->setExample(setting<int>(v, "example", 0));
+                    shown = relevance_;
+                    emit relevanceShown();
                 } else if (L.clip) {
                     showClipAnalysis(L.clip, *L.clipRequest);
                     const auto h = setting<nlohmann::json>(v, "highlight", {});

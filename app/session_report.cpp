@@ -15,6 +15,8 @@
 #include "widgets/plots/figure_export.h"
 #include "widgets/views/activation_view.h"
 #include "widgets/views/clip_analysis.h"
+#include "widgets/views/graph_view.h"
+#include "widgets/views/relevance_view.h"
 #include "widgets/views/tensor_inspector.h"
 
 namespace scalpel {
@@ -136,6 +138,45 @@ Report buildSessionReport(const SessionReportInputs& in, const ProgressToken& pr
                 file = std::make_shared<const patching::PatchingFile>(std::move(read.value()));
             }
             appendReport(report, buildPatchingReport(file->result, file->summary), tag);
+        } else if (d.kind == "graph-model" || d.kind == "graph-dump") {
+            const PreparedGraph g = d.kind == "graph-dump" ? PreparedGraph::dump(path) : PreparedGraph::model(path);
+            if (!g.error.empty()) throw std::runtime_error(g.error);
+            ReportSection s;
+            s.title = std::string(d.kind == "graph-dump" ? "Graph model activations (" : "Graph model (") + baseName(path) + ")";
+            s.paragraphs = {g.format + " model, input layout " + g.inputLayout + ", " + std::to_string(g.layers.size()) + " layers."};
+            ReportTable layers{"Layers in forward order", {"layer", "operator", "output shape", "parameters"}, {}};
+            std::string csv = "layer,operator,shape,parameters\n";
+            for (const auto& l : g.layers) {
+                std::string shape;
+                for (size_t i = 0; i < l.shape.size(); ++i) shape += (i ? "x" : "") + std::to_string(l.shape[i]);
+                layers.rows.push_back({l.name, l.op, shape, l.parameters < 0 ? "" : std::to_string(l.parameters)});
+                csv.append(csvField(l.name)).append(",").append(csvField(l.op)).append(",").append(shape).append(",");
+                csv.append(l.parameters < 0 ? "" : std::to_string(l.parameters)).append("\n");
+            }
+            s.tables.push_back(std::move(layers));
+            report.sections.push_back(std::move(s));
+            report.csvs.push_back({tag + "_layers", csv});
+            const std::string layer = setting<std::string>(v, "layer", "");
+            auto values = g.values.find(layer);
+            auto info = std::find_if(g.layers.begin(), g.layers.end(), [&](const GraphLayer& l) { return l.name == layer; });
+            if (values != g.values.end() && info != g.layers.end()) {
+                const int64_t ex = setting<int64_t>(v, "example", 0);
+                ChannelGrid grid = channelGrid(values->second, info->shape, ex, layer + ", example " + std::to_string(ex),
+                                               info->op == "Input" && g.inputLayout == "NHWC");
+                grid.heatmap.highlight = cellFromJson(setting<nlohmann::json>(v, "lock", {}));
+                addHeatmapSection(report, "Layer " + layer, tag + "_layer", std::move(grid.heatmap), v,
+                                  {"Channel tiles in reading order (left to right, top to bottom); grey cells separate tiles."});
+            }
+        } else if (d.kind == "lrp-explain") {
+            const PreparedRelevance r = PreparedRelevance::read(path);
+            if (!r.error.empty()) throw std::runtime_error(r.error);
+            const int64_t ex = setting<int64_t>(v, "example", 0);
+            plots::Heatmap hm = relevanceMap(r, ex);
+            if (hm.rows == 0) throw std::runtime_error(path + ": the session's example " + std::to_string(ex) + " is not in the file");
+            std::vector<std::string> text = {"Rule " + r.rule + ", inputs " + r.layout + "."};
+            if (size_t(ex) < r.targets.size()) text.push_back("Target class " + std::to_string(r.targets[size_t(ex)]) + ".");
+            if (size_t(ex) < r.sums.size()) text.push_back("Total input relevance " + num(r.sums[size_t(ex)]) + ".");
+            addHeatmapSection(report, "LRP relevance (" + baseName(path) + ")", tag + "_relevance", std::move(hm), v, std::move(text));
         } else if (d.kind == "clip") {
             const ClipJobRequest request = clipRequestFromJson(d.parameters, path);
             appendReport(report, buildClipReport(runClipAnalysis(request, progress)), tag);

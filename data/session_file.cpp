@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kKinds[] = {"tensor-file", "activation-dump", "patching-result", "clip"};
+const char* kKinds[] = {"tensor-file", "activation-dump", "patching-result", "clip", "graph-model", "graph-dump", "lrp-explain"};
 
 bool knownKind(const std::string& k) {
     for (const char* known : kKinds)
@@ -73,7 +73,7 @@ Result<Session> parseSession(const std::string& text, const std::string& file) {
             const auto& kind = field(d, "kind", where);
             if (!kind.is_string() || !knownKind(kind.get<std::string>()))
                 throw FormatError(where + ": unknown kind " + kind.dump() +
-                                  " (expected tensor-file, activation-dump, patching-result or clip)");
+                                  " (expected tensor-file, activation-dump, patching-result, clip, graph-model, graph-dump or lrp-explain)");
             doc.kind = kind.get<std::string>();
             const auto& path = field(d, "path", where);
             if (!path.is_string() || path.get<std::string>().empty()) throw FormatError(where + ": \"path\" must be a non-empty string");

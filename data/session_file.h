@@ -19,7 +19,7 @@ inline constexpr int kSessionVersion = 1;
 inline constexpr uint64_t kMaxSessionBytes = uint64_t(16) << 20;  // a session is small; refuse anything huge
 
 struct SessionDocument {
-    std::string kind;      // tensor-file | activation-dump | patching-result | clip
+    std::string kind;      // tensor-file | activation-dump | patching-result | clip | graph-model | graph-dump | lrp-explain
     std::string path;      // as stored: relative to the session folder (or absolute elsewhere)
     uint64_t size = 0;     // bytes, when saved
     std::string sha256;    // hex, when saved

@@ -120,6 +120,41 @@ private slots:
         QVERIFY(bool(ds));
         const float expected = ds->values[size_t(((1 * 32 + 20) * 16 + 5) * 16 + 7)];
         QCOMPARE(g->grid().heatmap.at(3 * 17 + 5, 2 * 17 + 7), expected);
+
+        // The graph view in a session: layer, example, lock and look come back; bytes repeat.
+        g->lock(plots::Cell{3 * 17 + 5, 2 * 17 + 7});
+        g->setStyle({plots::ColormapKind::Magma, {plots::ScaleKind::Gamma, 0.5}});
+        g->selectLayer("conv2d_3");
+        g->lock(plots::Cell{3 * 17 + 5, 2 * 17 + 7});
+        const QString s1 = dir.filePath("g1.scalpel"), s2 = dir.filePath("g2.scalpel");
+        QSignalSpy saved(&w, &MainWindow::sessionSaved);
+        QVERIFY(w.saveSession(s1));
+        QVERIFY(saved.wait(30000));
+        MainWindow w2;
+        w2.show();
+        QSignalSpy loaded(&w2, &MainWindow::sessionLoaded);
+        QVERIFY(w2.loadSession(s1));
+        QVERIFY(loaded.wait(60000));
+        QVERIFY(w2.graphView());
+        QCOMPARE(w2.graphView()->selectedLayer(), QString("conv2d_3"));
+        QCOMPARE(w2.graphView()->example(), 1);
+        QCOMPARE(w2.graphView()->locked(), std::optional<plots::Cell>(plots::Cell{3 * 17 + 5, 2 * 17 + 7}));
+        QCOMPARE(w2.graphView()->grid().heatmap.colormap, plots::ColormapKind::Magma);
+        QSignalSpy saved2(&w2, &MainWindow::sessionSaved);
+        QVERIFY(w2.saveSession(s2));
+        QVERIFY(saved2.wait(30000));
+        QFile a(s1), b(s2);
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QCOMPARE(b.readAll(), a.readAll());
+        // The report carries the layer list and the channel grid.
+        QTemporaryDir out;
+        QSignalSpy exported(&w2, &MainWindow::reportExported);
+        QVERIFY(w2.exportSessionReportTo(out.path()));
+        QVERIFY(exported.wait(60000));
+        QFile html(out.filePath("report.html"));
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        const QByteArray text = html.readAll();
+        QVERIFY(text.contains("Layer conv2d_3") && text.contains("Layers in forward order") && text.contains("<svg"));
     }
 };
 

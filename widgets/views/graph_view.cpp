@@ -325,6 +325,19 @@ bool GraphView::selectLayer(const std::string& name) {
 }
 
 void GraphView::setExample(int example) { example_->setValue(example); }
+int GraphView::example() const { return example_->value(); }
+
+void GraphView::setStyle(const plots::HeatmapStyle& style) {
+    style_ = style;
+    rebuild();
+}
+
+void GraphView::lock(std::optional<plots::Cell> cell) {
+    if (cell && (cell->row < 0 || cell->col < 0 || cell->row >= grid_.heatmap.rows || cell->col >= grid_.heatmap.cols)) cell.reset();
+    locked_ = cell;
+    grid_.heatmap.highlight = cell;
+    canvas_->requestRedraw();
+}
 
 void GraphView::rebuild() {
     const std::string name = selectedLayer().toStdString();
@@ -361,8 +374,7 @@ void GraphView::drawFrame() {
     hasFrame_ = true;
     if (frame_.hover && ImGui::IsMouseReleased(ImGuiMouseButton_Left) && ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).x == 0 &&
         ImGui::GetMouseDragDelta(ImGuiMouseButton_Left, 0).y == 0) {
-        locked_ = frame_.hover->cell;
-        grid_.heatmap.highlight = locked_;
+        lock(frame_.hover->cell);
     }
     const auto cell = frame_.hover ? std::optional<plots::Cell>(frame_.hover->cell) : locked_;
     hoverText_.clear();

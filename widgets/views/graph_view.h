@@ -61,6 +61,11 @@ public:
 
     bool selectLayer(const std::string& name);
     void setExample(int example);
+    int example() const;
+    void setStyle(const plots::HeatmapStyle& style);
+    const plots::HeatmapStyle& style() const { return style_; }
+    void lock(std::optional<plots::Cell> cell);
+    std::optional<plots::Cell> locked() const { return locked_; }
     const PreparedGraph& data() const { return data_; }
     const ChannelGrid& grid() const { return grid_; }
     QString selectedLayer() const;

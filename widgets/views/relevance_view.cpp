@@ -170,6 +170,12 @@ bool RelevanceView::showPrepared(PreparedRelevance prepared) {
 }
 
 void RelevanceView::setExample(int example) { example_->setValue(example); }
+int RelevanceView::example() const { return example_->value(); }
+
+void RelevanceView::setStyle(const plots::HeatmapStyle& style) {
+    style_ = style;
+    rebuild();
+}
 
 void RelevanceView::rebuild() {
     const int64_t ex = example_->value();

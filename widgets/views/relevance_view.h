@@ -36,6 +36,9 @@ public:
     explicit RelevanceView(QWidget* parent = nullptr);
     bool showPrepared(PreparedRelevance prepared);
     void setExample(int example);
+    int example() const;
+    void setStyle(const plots::HeatmapStyle& style);
+    const plots::HeatmapStyle& style() const { return style_; }
     const plots::Heatmap& heatmap() const { return map_; }
     const PreparedRelevance& data() const { return data_; }
     QString message() const { return message_; }
