@@ -92,8 +92,6 @@ Tensor divStab(const Tensor& R, const Tensor& z, double eps) {
 
 // ------------------------------------------------------------------------------ layers
 
-constexpr double kStab = 1e-6;  // zennit's default stabiliser of every rule but Epsilon
-
 struct Linear {
     Node node;                // synthetic node: Gemm (alpha = beta = 1), Conv or MatMul
     Tensor W;                 // the node's weight layout
@@ -137,7 +135,8 @@ Tensor expandBound(const Tensor& b, const Tensor& x, const char* what) {
     return out;
 }
 
-Tensor relevanceOf(const Linear& L, const LrpRule& rule, const Tensor& x, const Tensor& R, const Tensor* low, const Tensor* high) {
+Tensor relevanceOf(const Linear& L, const LrpRule& rule, const Tensor& x, const Tensor& R, const Tensor* low, const Tensor* high,
+                   double stabEps) {
     const Tensor& W = L.W;
     const Tensor* b = opt(L.b);
     switch (rule.kind) {
@@ -154,7 +153,7 @@ Tensor relevanceOf(const Linear& L, const LrpRule& rule, const Tensor& x, const 
             // Positive part: x⁺w⁺ (+ b⁺) + x⁻w⁻.
             Tensor zp = fwd(L, xp, Wp, opt(bp));
             if (!onlyPos) addTo(zp, fwd(L, xn, Wn, nullptr));
-            const Tensor sp = divStab(R, zp, kStab);
+            const Tensor sp = divStab(R, zp, stabEps);
             Tensor out = times(xp, bwd(L, x, Wp, sp));
             if (!onlyPos) addTo(out, times(xn, bwd(L, x, Wn, sp)));
             if (rule.kind == Kind::ZPlus || rule.beta == 0) {
@@ -165,7 +164,7 @@ Tensor relevanceOf(const Linear& L, const LrpRule& rule, const Tensor& x, const 
             // Negative part: x⁺w⁻ (+ b⁻) + x⁻w⁺.
             Tensor zn = fwd(L, xp, Wn, opt(bn));
             if (!onlyPos) addTo(zn, fwd(L, xn, Wp, nullptr));
-            const Tensor sn = divStab(R, zn, kStab);
+            const Tensor sn = divStab(R, zn, stabEps);
             Tensor negPart = times(xp, bwd(L, x, Wn, sn));
             if (!onlyPos) addTo(negPart, times(xn, bwd(L, x, Wp, sn)));
             subFrom(out, negPart, static_cast<float>(rule.beta));
@@ -187,7 +186,7 @@ Tensor relevanceOf(const Linear& L, const LrpRule& rule, const Tensor& x, const 
                 addTo(zp, fwd(L, xn, Wgn, nullptr));
                 addTo(zn, fwd(L, xn, Wgp, nullptr));
             }
-            Tensor sp = divStab(R, zp, kStab), sn = divStab(R, zn, kStab);
+            Tensor sp = divStab(R, zp, stabEps), sn = divStab(R, zn, stabEps);
             for (size_t i = 0; i < out0.data.size(); ++i) {
                 if (!(out0.data[i] > 0)) sp.data[i] = 0;
                 if (!(out0.data[i] < 0)) sn.data[i] = 0;
@@ -202,7 +201,7 @@ Tensor relevanceOf(const Linear& L, const LrpRule& rule, const Tensor& x, const 
             const Tensor W2 = rule.kind == Kind::Flat ? ones(W) : times(W, W);
             const Tensor x1 = ones(x);
             const Tensor z = fwd(L, x1, W2, nullptr);
-            return bwd(L, x, W2, divStab(R, z, kStab));
+            return bwd(L, x, W2, divStab(R, z, stabEps));
         }
         case Kind::ZBox: {
             // (x w − l w⁺ − h w⁻) / Σ(...): the biases b − b⁺ − b⁻ cancel.
@@ -211,7 +210,7 @@ Tensor relevanceOf(const Linear& L, const LrpRule& rule, const Tensor& x, const 
             Tensor z = fwd(L, x, W, nullptr);
             subFrom(z, fwd(L, l, Wp, nullptr));
             subFrom(z, fwd(L, h, Wn, nullptr));
-            const Tensor s = divStab(R, z, kStab);
+            const Tensor s = divStab(R, z, stabEps);
             Tensor out = times(x, bwd(L, x, W, s));
             subFrom(out, times(l, bwd(L, x, Wp, s)));
             subFrom(out, times(h, bwd(L, x, Wn, s)));
@@ -570,7 +569,7 @@ LrpResult explainLrp(const GraphModel& model, const std::vector<Tensor>& inputs,
                 }
                 case Kind::Norm:
                 case Kind::Half: {
-                    auto g = backwardNode(n, in, out, divStab(Rout, out, kStab));
+                    auto g = backwardNode(n, in, out, divStab(Rout, out, options.stabilizer));
                     for (size_t k = 0; k < n.inputs.size() && k < g.size(); ++k) {
                         const int v = n.inputs[k];
                         if (!g[k] || v < 0 || vals[static_cast<size_t>(v)].kind == Value::Kind::Constant) continue;
@@ -581,7 +580,7 @@ LrpResult explainLrp(const GraphModel& model, const std::vector<Tensor>& inputs,
                     break;
                 }
                 default:
-                    give(n.inputs[0], relevanceOf(*np.linear, np.rule, *in[0], Rout, opt(low), opt(high)));
+                    give(n.inputs[0], relevanceOf(*np.linear, np.rule, *in[0], Rout, opt(low), opt(high), options.stabilizer));
             }
         } catch (const GraphError& e) {
             const std::string msg = e.what();

@@ -42,6 +42,8 @@ struct LrpOptions {
     // or a whole example in that input's layout (NCHW). Unset: the smallest / largest value of the
     // batch at that input.
     std::optional<Tensor> low, high;
+    // Stabiliser of every rule but ε (z⁺, αβ, γ, flat, w², z^B and Norm): zennit's default 1e-6.
+    double stabilizer = 1e-6;
     bool foldBatchNorm = true;
     std::vector<std::string> sites;  // also return the relevance at these sites
     const ProgressToken* progress = nullptr;
