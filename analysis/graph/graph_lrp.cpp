@@ -107,6 +107,7 @@ Tensor fwd(const Linear& L, const Tensor& x, const Tensor& W, const Tensor* b) {
 
 // Jᵀ s of the layer with weight W (linear in x, so x only gives the shape).
 Tensor bwd(const Linear& L, const Tensor& x, const Tensor& W, const Tensor& s) {
+    if (L.node.op == Op::Conv) return convInputGradient(L.node, x, W, s);
     std::vector<const Tensor*> in{&x, &W};
     auto g = backwardNode(L.node, in, s, s);
     if (g.empty() || !g[0]) bad("internal: no input gradient");
