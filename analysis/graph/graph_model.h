@@ -187,5 +187,8 @@ Tensor runNode(const Node& node, const std::vector<const Tensor*>& in);
 // Gradients of a node's inputs from its output's gradient (nullopt: none, e.g. absent inputs).
 std::vector<std::optional<Tensor>> backwardNode(const Node& node, const std::vector<const Tensor*>& in, const Tensor& out,
                                                 const Tensor& dOut);
+// Jᵀ dOut of a Conv node for its input alone (no weight gradient; OpenMP over the batch). `x` gives
+// the input's shape. graph_ops.cpp; used by LRP (graph_lrp.cpp).
+Tensor convInputGradient(const Node& node, const Tensor& x, const Tensor& w, const Tensor& dOut);
 
 }  // namespace scalpel::graph

@@ -23,5 +23,7 @@ int runModel(const std::vector<std::string>& args);
 int runGraphModel(const std::vector<std::string>& args);
 bool isGraphModelPath(const std::string& path);
 int patch(const std::vector<std::string>& args);
+// `scalpel explain`: LRP relevance maps of an ONNX or Keras classifier (cli_explain.cpp).
+int explain(const std::vector<std::string>& args);
 
 }  // namespace scalpel::cli

@@ -18,6 +18,7 @@ const std::map<std::string, Command>& commands() {
         {"tokenize", {tokenize, "encode text with a GPT-2 BPE tokenizer"}},
         {"clip", {clip, "Schur-complement decomposition of paired CLIP embeddings (SCE)"}},
         {"patch", {patch, "activation/attribution patching, RelP and integrated gradients on a GPT-2 circuit"}},
+        {"explain", {explain, "LRP relevance maps (zennit-style rules and composites) of an ONNX/Keras classifier"}},
         {"run", {runModel, "run a GPT-2 model on text or token ids, or an ONNX/Keras model on inputs, and dump hook sites"}},
     };
     return table;
