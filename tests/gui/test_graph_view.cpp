@@ -14,6 +14,7 @@
 #include "data/tensor_file.h"
 #include "widgets/canvas/imgui_canvas.h"
 #include "widgets/views/graph_view.h"
+#include "widgets/views/relevance_view.h"
 
 using namespace scalpel;
 
@@ -155,6 +156,33 @@ private slots:
         QVERIFY(html.open(QIODevice::ReadOnly));
         const QByteArray text = html.readAll();
         QVERIFY(text.contains("Layer conv2d_3") && text.contains("Layers in forward order") && text.contains("<svg"));
+
+        // An LRP explanation opens in the Relevance tab: the map is the relevance summed over
+        // the NHWC channels (brute force from the file), diverging about zero.
+        const std::string lrp = dir.filePath("r.h5").toStdString();
+        QProcess explain;
+        explain.start(SCALPEL_EXE, {"explain", "--model", QString::fromStdString(kResnet), "--inputs", QString::fromStdString(npy),
+                                    "--target", "pred", "--rule", "EpsilonPlus", "--out", QString::fromStdString(lrp)});
+        QVERIFY(explain.waitForFinished(60000));
+        QVERIFY2(explain.exitCode() == 0, explain.readAllStandardError().constData());
+        QSignalSpy relevanceShown(&w2, &MainWindow::relevanceShown);
+        w2.openPath(QString::fromStdString(lrp));
+        QVERIFY(relevanceShown.wait(30000));
+        QVERIFY(w2.relevanceView());
+        w2.relevanceView()->setExample(1);
+        const plots::Heatmap& map = w2.relevanceView()->heatmap();
+        auto rel = readDataset(lrp, "/results/relevance");
+        QVERIFY(bool(rel));
+        QCOMPARE(map.rows, int64_t(32));
+        QCOMPARE(map.cols, int64_t(32));
+        for (int64_t y : {0, 7, 31})
+            for (int64_t x : {0, 13, 31}) {
+                double sum = 0;
+                for (int64_t c = 0; c < 3; ++c) sum += rel->values[size_t(((1 * 32 + y) * 32 + x) * 3 + c)];
+                QVERIFY(std::abs(map.at(y, x) - sum) <= 1e-6 * (1 + std::abs(sum)));  // float sums of 3 terms
+            }
+        QCOMPARE(map.colormap, plots::ColormapKind::Diverging);
+        QCOMPARE(map.vmin, -map.vmax);
     }
 };
 
