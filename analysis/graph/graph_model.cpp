@@ -1,4 +1,5 @@
 #include "analysis/graph/graph_model.h"
+#include "analysis/common/glob.h"
 
 #include <algorithm>
 #include <array>
@@ -62,26 +63,6 @@ Tensor::Tensor(std::vector<int64_t> s, std::vector<float> values) : shape(std::m
 }
 
 std::string Tensor::shapeString() const { return graph::shapeString(shape); }
-
-bool globMatch(std::string_view pattern, std::string_view text) {
-    size_t p = 0, t = 0, starP = std::string_view::npos, starT = 0;
-    while (t < text.size()) {
-        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-            ++p;
-            ++t;
-        } else if (p < pattern.size() && pattern[p] == '*') {
-            starP = p++;
-            starT = t;
-        } else if (starP != std::string_view::npos) {
-            p = starP + 1;
-            t = ++starT;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
-    return p == pattern.size();
-}
 
 int GraphModel::addValue(Value v) {
     if (v.name.empty()) throw GraphError("a value has an empty name");

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/common/glob.h"
 #include "analysis/common/progress.h"
 
 namespace scalpel::graph {
@@ -180,7 +181,7 @@ private:
     bool finalized_ = false;
 };
 
-bool globMatch(std::string_view pattern, std::string_view text);
+using scalpel::globMatch;  // analysis/common/glob.h
 
 // Runs one node on its inputs (nullptr for absent optional inputs). graph_ops.cpp.
 Tensor runNode(const Node& node, const std::vector<const Tensor*>& in);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/graph/graph_import.h"
+#include "analysis/graph/graph_inputs.h"
 #include "analysis/graph/graph_lrp.h"
 #include "analysis/graph/graph_lrp_file.h"
 #include "app/cli/cli.h"
@@ -39,41 +40,6 @@ const char* kExplainUsage =
 int bad(const std::string& message) {
     std::fprintf(stderr, "scalpel explain: %s\n", message.c_str());
     return kBadInput;
-}
-
-// FILE or FILE:NAME (as `scalpel run --inputs` reads them).
-Result<graph::Tensor> readInput(const std::string& spec) {
-    std::string file = spec, name;
-    std::error_code ec;
-    if (!std::filesystem::exists(spec, ec)) {
-        const auto colon = spec.rfind(':');
-        if (colon != std::string::npos && colon > 0) {
-            file = spec.substr(0, colon);
-            name = spec.substr(colon + 1);
-        }
-    }
-    auto tf = openTensorFile(file);
-    if (!tf) return tf.error();
-    const TensorEntry* e = nullptr;
-    if (!name.empty()) {
-        const std::string bare = name.starts_with("/") ? name.substr(1) : name;
-        for (const auto& t : tf->tensors)
-            if (t.info.name == name || t.info.name == bare || t.info.name == "/" + bare) e = &t;
-        if (!e) return Error{file, "no tensor named '" + name + "'"};
-    } else {
-        if (tf->tensors.size() != 1) return Error{file, "holds " + std::to_string(tf->tensors.size()) + " tensors; name one as FILE:NAME"};
-        e = &tf->tensors.front();
-    }
-    if (!e->info.note.empty()) return Error{file, e->info.name + ": " + e->info.note};
-    if (dtypeIsComplex(e->info.dtype) || !dtypeIsDecodable(e->info.dtype))
-        return Error{file, e->info.name + ": inputs must be real numbers, found " + std::string(dtypeName(e->info.dtype))};
-    auto values = tf->toFloat(*e);
-    if (!values) return values.error();
-    try {
-        return graph::Tensor(e->info.shape, std::move(*values));
-    } catch (const graph::GraphError& err) {
-        return Error{file, err.what()};
-    }
 }
 
 // "pred", "3" or "3,pred,1": -1 stands for pred.
@@ -124,7 +90,7 @@ int explain(const std::vector<std::string>& args) {
     if (!model) return bad(model.error().what());
     if (model->inputs().size() != 1)
         return bad(modelPath + ": explain takes models with one input; this one has " + std::to_string(model->inputs().size()));
-    auto x = readInput(inputSpec);
+    auto x = graph::readGraphInput(inputSpec);
     if (!x) return bad(x.error().what());
     const auto& declared = model->values()[static_cast<size_t>(model->inputs()[0])].shape;
     if (x->rank() + 1 == static_cast<int64_t>(declared.size())) x->shape.insert(x->shape.begin(), 1);

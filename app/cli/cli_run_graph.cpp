@@ -11,6 +11,7 @@
 
 #include "analysis/graph/graph_dump.h"
 #include "analysis/graph/graph_import.h"
+#include "analysis/graph/graph_inputs.h"
 #include "app/cli/cli.h"
 #include "app/cli/cli_args.h"
 #include "data/tensor_file.h"
@@ -38,42 +39,6 @@ std::string shapeText(std::vector<int64_t> shape, bool batchIsN) {
     std::string s = "[";
     for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + (i == 0 && batchIsN ? std::string("N") : std::to_string(shape[i]));
     return s + "]";
-}
-
-// FILE or FILE:NAME, where FILE exists.
-Result<graph::Tensor> readInput(const std::string& spec) {
-    std::string file = spec, name;
-    std::error_code ec;
-    if (!std::filesystem::exists(spec, ec)) {
-        const auto colon = spec.rfind(':');
-        if (colon != std::string::npos && colon > 0) {
-            file = spec.substr(0, colon);
-            name = spec.substr(colon + 1);
-        }
-    }
-    auto tf = openTensorFile(file);
-    if (!tf) return tf.error();
-    const TensorEntry* e = nullptr;
-    if (!name.empty()) {
-        std::string bare = name.starts_with("/") ? name.substr(1) : name;
-        for (const auto& t : tf->tensors)
-            if (t.info.name == name || t.info.name == bare || t.info.name == "/" + bare) e = &t;
-        if (!e) return Error{file, "no tensor named '" + name + "'"};
-    } else {
-        if (tf->tensors.size() != 1)
-            return Error{file, "holds " + std::to_string(tf->tensors.size()) + " tensors; name one as FILE:NAME"};
-        e = &tf->tensors.front();
-    }
-    if (!e->info.note.empty()) return Error{file, e->info.name + ": " + e->info.note};
-    if (dtypeIsComplex(e->info.dtype) || !dtypeIsDecodable(e->info.dtype))
-        return Error{file, e->info.name + ": inputs must be real numbers, found " + std::string(dtypeName(e->info.dtype))};
-    auto values = tf->toFloat(*e);
-    if (!values) return values.error();
-    try {
-        return graph::Tensor(e->info.shape, std::move(*values));
-    } catch (const graph::GraphError& err) {
-        return Error{file, err.what()};
-    }
 }
 
 }  // namespace
@@ -128,7 +93,7 @@ int runGraphModel(const std::vector<std::string>& args) {
                    std::to_string(inputSpecs.size()));
     std::vector<graph::Tensor> inputs;
     for (size_t k = 0; k < inputSpecs.size(); ++k) {
-        auto t = readInput(inputSpecs[k]);
+        auto t = graph::readGraphInput(inputSpecs[k]);
         if (!t) return bad(t.error().what());
         // One example without its batch dim.
         const auto& declared = model->values()[static_cast<size_t>(model->inputs()[k])].shape;

@@ -68,11 +68,7 @@ ActivationView::ActivationView(QWidget* parent) : QWidget(parent) {
     connect(feature_, &QSpinBox::valueChanged, this, [this] { rebuild(); });
     connect(this, &ActivationView::hoverChanged, this, [this] { updateStrip(); });
     // Esc releases a pinned row wherever the focus is inside the view (the canvas takes keys).
-    auto* release = new QShortcut(QKeySequence(Qt::Key_Escape), this, [this] { lockRow(std::nullopt); });
-    release->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(canvas_, &ImGuiCanvas::keyPressed, this, [this](int key) {
-        if (key == Qt::Key_Escape) lockRow(std::nullopt);
-    });
+    onEscape(this, canvas_, [this] { lockRow(std::nullopt); });
     canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         if (heatmap_.rows == 0) return;

@@ -4,6 +4,9 @@
 #include <QFileDialog>
 #include <QMenu>
 #include <QMessageBox>
+#include <QShortcut>
+
+#include "widgets/canvas/imgui_canvas.h"
 
 namespace scalpel {
 
@@ -66,6 +69,14 @@ const FigureSlot* figureAt(const std::vector<FigureSlot>& placed, const QPoint& 
     for (const auto& s : placed)
         if (s.rect.contains(float(pos.x()), float(pos.y()))) return &s;
     return nullptr;
+}
+
+void onEscape(QWidget* view, ImGuiCanvas* canvas, std::function<void()> release) {
+    auto* shortcut = new QShortcut(QKeySequence(Qt::Key_Escape), view, release);
+    shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+    QObject::connect(canvas, &ImGuiCanvas::keyPressed, view, [release](int key) {
+        if (key == Qt::Key_Escape) release();
+    });
 }
 
 QString exportFigureInteractive(QWidget* parent, const plots::AnyFigure& figure, const QString& suggestedName) {

@@ -12,6 +12,8 @@ class QWidget;
 
 namespace scalpel {
 
+class ImGuiCanvas;
+
 struct FigureMenuHooks {
     std::function<void(const plots::HeatmapStyle&)> restyle;  // apply a new style and redraw
     std::function<plots::AnyFigure()> figure;                 // the figure as shown, for export
@@ -33,6 +35,10 @@ struct FigureSlot {
     QString name;
 };
 const FigureSlot* figureAt(const std::vector<FigureSlot>& placed, const QPoint& pos);
+
+// Esc releases a view's selection wherever the focus is inside the view (the canvas takes keys
+// itself, so both paths are wired).
+void onEscape(QWidget* view, ImGuiCanvas* canvas, std::function<void()> release);
 
 // Asks for a file name and writes the figure; errors go to a message box. Returns the path or "".
 QString exportFigureInteractive(QWidget* parent, const plots::AnyFigure& figure, const QString& suggestedName);

@@ -225,18 +225,7 @@ GraphView::GraphView(QWidget* parent) : QWidget(parent) {
 
     connect(table_, &QTableWidget::itemSelectionChanged, this, [this] { rebuild(); });
     connect(example_, &QSpinBox::valueChanged, this, [this] { rebuild(); });
-    auto* release = new QShortcut(QKeySequence(Qt::Key_Escape), this, [this] {
-        locked_.reset();
-        grid_.heatmap.highlight.reset();
-        canvas_->requestRedraw();
-    });
-    release->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(canvas_, &ImGuiCanvas::keyPressed, this, [this](int key) {
-        if (key != Qt::Key_Escape) return;
-        locked_.reset();
-        grid_.heatmap.highlight.reset();
-        canvas_->requestRedraw();
-    });
+    onEscape(this, canvas_, [this] { lock(std::nullopt); });
     canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         if (grid_.heatmap.rows == 0) return;

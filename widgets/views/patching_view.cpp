@@ -62,9 +62,7 @@ PatchingView::PatchingView(QWidget* parent) : QWidget(parent) {
     connect(component_, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
     connect(example_, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
     connect(shared_, &QCheckBox::toggled, this, [this] { rebuild(); });
-    connect(canvas_, &ImGuiCanvas::keyPressed, this, [this](int key) {
-        if (key == Qt::Key_Escape) pin(std::nullopt);
-    });
+    onEscape(this, canvas_, [this] { pin(std::nullopt); });
     // Right-click a map: colours and scaling for all maps, export of the map under the mouse.
     canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {

@@ -62,11 +62,7 @@ TensorInspector::TensorInspector(QWidget* parent) : QWidget(parent) {
     layout->addLayout(body, 1);
 
     // Esc releases the locked cell wherever the focus is inside the inspector.
-    auto* release = new QShortcut(QKeySequence(Qt::Key_Escape), this, [this] { lock(std::nullopt); });
-    release->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(canvas_, &ImGuiCanvas::keyPressed, this, [this](int key) {
-        if (key == Qt::Key_Escape) lock(std::nullopt);
-    });
+    onEscape(this, canvas_, [this] { lock(std::nullopt); });
     canvas_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(canvas_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         if (heatmap_.rows == 0) return;
