@@ -151,6 +151,8 @@ void MainWindow::buildMenus() {
         dialog->open();
     });
     patchingAction->setShortcut(QKeySequence(tr("Ctrl+R")));
+    QAction* explainAction = analysis->addAction(tr("&Explain with LRP…"), this, &MainWindow::showExplainDialog);
+    explainAction->setShortcut(QKeySequence(tr("Ctrl+E")));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(treeDock_->toggleViewAction());

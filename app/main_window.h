@@ -5,6 +5,7 @@
 #include <QMainWindow>
 #include <memory>
 
+#include "analysis/graph/graph_explain.h"
 #include "app/clip_job.h"
 #include "analysis/patching/patching_result_file.h"
 #include "data/session_file.h"
@@ -69,6 +70,9 @@ public:
     void showGraphModel(const std::string& path);
     void showGraphDump(const std::string& path);
     void showRelevance(const std::string& path);
+    // Analysis ▸ Explain with LRP…: runExplain writes the result file as a job, then shows it.
+    bool runExplain(const graph::ExplainRequest& request);
+    void showExplainDialog();
     GraphView* graphView() const { return graph_; }
     RelevanceView* relevanceView() const { return relevance_; }
     // A relevance-patching result file (scalpel patch --out) as method heatmaps and scatters.

@@ -4,6 +4,8 @@
 #include <QTabWidget>
 #include <QThread>
 
+#include "app/explain_dialog.h"
+#include "app/job_runner.h"
 #include "app/main_window.h"
 #include "widgets/views/graph_view.h"
 #include "widgets/views/relevance_view.h"
@@ -71,6 +73,31 @@ void MainWindow::showRelevance(const std::string& path) {
             if (!relevance_->showPrepared(std::move(p))) reportError(relevance_->message());
             emit relevanceShown();
         });
+}
+
+bool MainWindow::runExplain(const graph::ExplainRequest& request) {
+    const bool started = jobs_->start(tr("Explain with LRP"), [this, request](const ProgressToken& progress) {
+        graph::ExplainRequest q = request;
+        q.options.progress = &progress;
+        progress.report(0, "loading the model and inputs");
+        auto done = graph::runExplainToFile(q);
+        if (!done) throw std::runtime_error(done.error().what());
+        const std::string out = q.out;
+        return JobRunner::Deliver([this, out] { showRelevance(out); });
+    });
+    if (!started) statusBar()->showMessage(tr("Another job is running; wait for it or cancel it."), 5000);
+    return started;
+}
+
+void MainWindow::showExplainDialog() {
+    auto* dialog = new ExplainDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // The model on show is the likely one to explain.
+    if (graph_ && !graph_->data().isDump && !graph_->data().path.empty()) dialog->setModel(QString::fromStdString(graph_->data().path));
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        if (auto q = dialog->request()) runExplain(*q);
+    });
+    dialog->open();
 }
 
 }  // namespace scalpel

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "app/explain_dialog.h"
 #include "app/main_window.h"
 #include "data/activation_dump.h"
 #include "data/tensor_file.h"
@@ -183,6 +184,24 @@ private slots:
             }
         QCOMPARE(map.colormap, plots::ColormapKind::Diverging);
         QCOMPARE(map.vmin, -map.vmax);
+
+        // Analysis > Explain with LRP: the dialog's request, run as a job, gives the CLI's numbers.
+        ExplainDialog dialog;
+        QString why;
+        QVERIFY(!dialog.request(&why) && why.contains("model"));
+        dialog.setModel(QString::fromStdString(kResnet));
+        dialog.setInputs(QString::fromStdString(npy));
+        auto q = dialog.request(&why);
+        QVERIFY2(q.has_value(), qPrintable(why));
+        QCOMPARE(q->options.rule, std::string("EpsilonPlus"));
+        QVERIFY(QString::fromStdString(q->out).endsWith("x_lrp.h5"));  // beside the inputs
+        QSignalSpy shownAgain(&w2, &MainWindow::relevanceShown);
+        QVERIFY(w2.runExplain(*q));
+        QVERIFY(shownAgain.wait(60000));
+        QCOMPARE(w2.relevanceView()->data().path, q->out);
+        auto gui = readDataset(q->out, "/results/relevance");
+        QVERIFY(bool(gui));
+        QCOMPARE(gui->values, rel->values);  // same core, same bits
     }
 };
 
