@@ -1,6 +1,7 @@
 #include "app/session_report.h"
 
 #include <QGuiApplication>
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -231,6 +232,14 @@ int reportCommand(int argc, char** argv) {
 
     // Fonts and QPainter need a QGuiApplication; the offscreen platform needs no display.
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        // Qt would pick this folder itself, with a warning on stderr that means nothing here.
+        const std::string runtime = "/tmp/runtime-" + std::to_string(::getuid());
+        std::error_code ec;
+        std::filesystem::create_directories(runtime, ec);
+        std::filesystem::permissions(runtime, std::filesystem::perms::owner_all, ec);
+        if (!ec) qputenv("XDG_RUNTIME_DIR", QByteArray::fromStdString(runtime));
+    }
     int qargc = 1;
     QGuiApplication app(qargc, argv);
 
