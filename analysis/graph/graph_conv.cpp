@@ -1,0 +1,169 @@
+#include "analysis/graph/graph_conv.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <Eigen/Core>
+
+namespace scalpel::graph {
+
+namespace {
+
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapC = Eigen::Map<const RowMat>;
+using Map = Eigen::Map<RowMat>;
+
+// Patch buffers hold at most this many floats (128 MiB); larger batches go in chunks of examples.
+constexpr int64_t kPatchBudget = int64_t(1) << 25;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// Output columns [ox0, ox1) whose tap j reads inside the row.
+void validRange(const ConvGeometry& g, int64_t j, int64_t& ox0, int64_t& ox1) {
+    ox0 = std::max<int64_t>(0, ceilDiv(g.pl - j * g.dw, g.sw));
+    ox1 = std::min<int64_t>(g.Wo, ceilDiv(g.W + g.pl - j * g.dw, g.sw));
+    if (ox1 < ox0) ox1 = ox0;
+}
+
+// Rows (i, j) of one input plane: dst + (i * kw + j) * ld.
+void im2colPlane(const ConvGeometry& g, const float* xc, float* dst, int64_t ld) {
+    for (int64_t i = 0; i < g.kh; ++i)
+        for (int64_t j = 0; j < g.kw; ++j) {
+            float* row = dst + (i * g.kw + j) * ld;
+            int64_t ox0, ox1;
+            validRange(g, j, ox0, ox1);
+            const int64_t xoff = ox0 * g.sw - g.pl + j * g.dw;
+            for (int64_t oy = 0; oy < g.Ho; ++oy) {
+                const int64_t y = oy * g.sh - g.pt + i * g.dh;
+                float* d = row + oy * g.Wo;
+                if (y < 0 || y >= g.H) {
+                    std::fill(d, d + g.Wo, 0.0f);
+                    continue;
+                }
+                std::fill(d, d + ox0, 0.0f);
+                std::fill(d + ox1, d + g.Wo, 0.0f);
+                const float* s = xc + y * g.W + xoff;
+                if (g.sw == 1) {
+                    if (ox1 > ox0) std::memcpy(d + ox0, s, sizeof(float) * static_cast<size_t>(ox1 - ox0));
+                } else {
+                    for (int64_t ox = ox0; ox < ox1; ++ox) d[ox] = s[(ox - ox0) * g.sw];
+                }
+            }
+        }
+}
+
+void col2imPlane(const ConvGeometry& g, const float* src, int64_t ld, float* dx) {
+    for (int64_t i = 0; i < g.kh; ++i)
+        for (int64_t j = 0; j < g.kw; ++j) {
+            const float* row = src + (i * g.kw + j) * ld;
+            int64_t ox0, ox1;
+            validRange(g, j, ox0, ox1);
+            const int64_t xoff = ox0 * g.sw - g.pl + j * g.dw;
+            for (int64_t oy = 0; oy < g.Ho; ++oy) {
+                const int64_t y = oy * g.sh - g.pt + i * g.dh;
+                if (y < 0 || y >= g.H) continue;
+                const float* s = row + oy * g.Wo;
+                float* d = dx + y * g.W + xoff;
+                if (g.sw == 1) {
+                    for (int64_t ox = ox0; ox < ox1; ++ox) d[ox - ox0] += s[ox];
+                } else {
+                    for (int64_t ox = ox0; ox < ox1; ++ox) d[(ox - ox0) * g.sw] += s[ox];
+                }
+            }
+        }
+}
+
+int64_t chunkOf(const ConvGeometry& g) {
+    const int64_t per = std::max<int64_t>(1, std::max(g.Kc(), g.Mg()) * g.P());
+    return std::max<int64_t>(1, std::min<int64_t>(g.N, kPatchBudget / per));
+}
+
+// Patches of examples [b0, b0 + nb), group grp: cols [Kc, nb * P], column b * P + p.
+void im2colChunk(const ConvGeometry& g, const float* X, int64_t b0, int64_t nb, int64_t grp, float* cols) {
+    const int64_t Cg = g.Cg(), HW = g.H * g.W, P = g.P(), ld = nb * P, kk = g.kh * g.kw;
+#pragma omp parallel for collapse(2) schedule(static) if (nb * Cg * kk * P > 32768)
+    for (int64_t b = 0; b < nb; ++b)
+        for (int64_t c = 0; c < Cg; ++c)
+            im2colPlane(g, X + ((b0 + b) * g.C + grp * Cg + c) * HW, cols + c * kk * ld + b * P, ld);
+}
+
+}  // namespace
+
+void im2col(const ConvGeometry& g, const float* x, float* cols, int64_t ld) {
+    const int64_t kk = g.kh * g.kw;
+    for (int64_t c = 0; c < g.Cg(); ++c) im2colPlane(g, x + c * g.H * g.W, cols + c * kk * ld, ld);
+}
+
+void col2im(const ConvGeometry& g, const float* cols, int64_t ld, float* dx) {
+    const int64_t kk = g.kh * g.kw;
+    for (int64_t c = 0; c < g.Cg(); ++c) col2imPlane(g, cols + c * kk * ld, ld, dx + c * g.H * g.W);
+}
+
+Tensor convForward(const ConvGeometry& g, const Tensor& X, const Tensor& Wt, const Tensor* B) {
+    Tensor Y(g.outShape);
+    const int64_t Mg = g.Mg(), Kc = g.Kc(), P = g.P(), nbMax = chunkOf(g);
+    RowMat cols(Kc, nbMax * P), out(Mg, nbMax * P);
+    for (int64_t b0 = 0; b0 < g.N; b0 += nbMax) {
+        const int64_t nb = std::min(nbMax, g.N - b0), ld = nb * P;
+        for (int64_t grp = 0; grp < g.G; ++grp) {
+            im2colChunk(g, X.data.data(), b0, nb, grp, cols.data());
+            MapC wg(Wt.data.data() + grp * Mg * Kc, Mg, Kc);
+            Map o(out.data(), Mg, ld);
+            o.noalias() = wg * MapC(cols.data(), Kc, ld);
+            float* y = Y.data.data();
+            const float* bias = B ? B->data.data() + grp * Mg : nullptr;
+#pragma omp parallel for collapse(2) schedule(static) if (nb * Mg * P > 32768)
+            for (int64_t b = 0; b < nb; ++b)
+                for (int64_t m = 0; m < Mg; ++m) {
+                    const float* s = out.data() + m * ld + b * P;
+                    float* d = y + ((b0 + b) * g.M + grp * Mg + m) * P;
+                    const float add = bias ? bias[m] : 0.0f;
+                    for (int64_t p = 0; p < P; ++p) d[p] = s[p] + add;
+                }
+        }
+    }
+    return Y;
+}
+
+std::vector<std::optional<Tensor>> convBackward(const ConvGeometry& g, const Tensor& X, const Tensor& Wt, const Tensor* B,
+                                                const Tensor& dY) {
+    Tensor dX(X.shape), dW(Wt.shape);
+    const int64_t Cg = g.Cg(), Mg = g.Mg(), Kc = g.Kc(), P = g.P(), HW = g.H * g.W, kk = g.kh * g.kw, nbMax = chunkOf(g);
+    RowMat cols(Kc, nbMax * P), dCols(Kc, nbMax * P), gy(Mg, nbMax * P);
+    for (int64_t b0 = 0; b0 < g.N; b0 += nbMax) {
+        const int64_t nb = std::min(nbMax, g.N - b0), ld = nb * P;
+        for (int64_t grp = 0; grp < g.G; ++grp) {
+            im2colChunk(g, X.data.data(), b0, nb, grp, cols.data());
+            const float* dy = dY.data.data();
+#pragma omp parallel for collapse(2) schedule(static) if (nb * Mg * P > 32768)
+            for (int64_t b = 0; b < nb; ++b)
+                for (int64_t m = 0; m < Mg; ++m)
+                    std::memcpy(gy.data() + m * ld + b * P, dy + ((b0 + b) * g.M + grp * Mg + m) * P, sizeof(float) * static_cast<size_t>(P));
+            MapC gyM(gy.data(), Mg, ld), colsM(cols.data(), Kc, ld);
+            Map(dW.data.data() + grp * Mg * Kc, Mg, Kc).noalias() += gyM * colsM.transpose();
+            Map dc(dCols.data(), Kc, ld);
+            dc.noalias() = MapC(Wt.data.data() + grp * Mg * Kc, Mg, Kc).transpose() * gyM;
+            float* dx = dX.data.data();
+#pragma omp parallel for collapse(2) schedule(static) if (nb * Cg * kk * P > 32768)
+            for (int64_t b = 0; b < nb; ++b)
+                for (int64_t c = 0; c < Cg; ++c)
+                    col2imPlane(g, dCols.data() + c * kk * ld + b * P, ld, dx + ((b0 + b) * g.C + grp * Cg + c) * HW);
+        }
+    }
+    std::vector<std::optional<Tensor>> out{std::move(dX), std::move(dW)};
+    if (B) {
+        Tensor dB({g.M});
+        const float* dy = dY.data.data();
+#pragma omp parallel for schedule(static) if (g.N * g.M * P > 32768)
+        for (int64_t m = 0; m < g.M; ++m) {
+            double s = 0;
+            for (int64_t b = 0; b < g.N; ++b)
+                for (int64_t p = 0; p < P; ++p) s += dy[(b * g.M + m) * P + p];
+            dB.data[static_cast<size_t>(m)] = static_cast<float>(s);
+        }
+        out.push_back(std::move(dB));
+    }
+    return out;
+}
+
+}  // namespace scalpel::graph

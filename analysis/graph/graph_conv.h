@@ -1,0 +1,43 @@
+#pragma once
+// Convolution kernels of the graph IR (internal to analysis/graph): im2col patches and blocked
+// GEMMs. Forward: per chunk of examples, the patches of all examples side by side
+// ([C/G·kh·kw, examples·positions]) times the filters in one GEMM (Eigen -> BLAS sgemm,
+// multithreaded), then scattered to NCHW. Backward: the same patches give the weight gradient
+// (one GEMM per chunk), Wᵀ·dY gives the patch gradients, which col2im scatters back to the input
+// pixels; im2col and col2im run OpenMP-parallel over (example, channel).
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "analysis/graph/graph_model.h"
+
+namespace scalpel::graph {
+
+struct ConvGeometry {
+    int64_t N = 0, C = 0, H = 1, W = 0;  // input (H = 1 for 1-D convolutions)
+    int64_t M = 0, G = 1;                // filters, groups
+    int64_t kh = 1, kw = 1, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0;
+    int64_t Ho = 1, Wo = 0;
+    std::vector<int64_t> outShape;
+    int64_t Cg() const { return C / G; }
+    int64_t Mg() const { return M / G; }
+    int64_t Kc() const { return Cg() * kh * kw; }  // patch length
+    int64_t P() const { return Ho * Wo; }          // output positions
+};
+
+// Validates a Conv node's inputs (X, W, optional bias) and returns its geometry; throws
+// GraphError with the reason. graph_ops.cpp.
+ConvGeometry convGeometry(const Node& n, const std::vector<const Tensor*>& in);
+
+// Patches of one example's group of Cg input planes (x: [Cg, H, W]) into rows (c, i, j), columns
+// output positions: cols[r * ld + p], p < P. Out-of-image taps are 0.
+void im2col(const ConvGeometry& g, const float* x, float* cols, int64_t ld);
+// Adds patch gradients (same layout) back to the input planes dx: [Cg, H, W].
+void col2im(const ConvGeometry& g, const float* cols, int64_t ld, float* dx);
+
+Tensor convForward(const ConvGeometry& g, const Tensor& X, const Tensor& W, const Tensor* B);
+// Gradients of X, W and (when B is given) the bias.
+std::vector<std::optional<Tensor>> convBackward(const ConvGeometry& g, const Tensor& X, const Tensor& W, const Tensor* B,
+                                                const Tensor& dY);
+
+}  // namespace scalpel::graph
