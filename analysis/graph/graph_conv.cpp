@@ -1,7 +1,9 @@
 #include "analysis/graph/graph_conv.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include <Eigen/Core>
 
@@ -15,6 +17,19 @@ using Map = Eigen::Map<RowMat>;
 
 // Patch buffers hold at most this many floats (128 MiB); larger batches go in chunks of examples.
 constexpr int64_t kPatchBudget = int64_t(1) << 25;
+
+}  // namespace
+
+int parallelThreads() {
+    static const int n = [] {
+        int t = static_cast<int>(std::thread::hardware_concurrency());
+        if (const char* e = std::getenv("OMP_NUM_THREADS")) t = std::atoi(e);
+        return std::clamp(t, 1, 256);
+    }();
+    return n;
+}
+
+namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -81,10 +96,10 @@ int64_t chunkOf(const ConvGeometry& g) {
 // Patches of examples [b0, b0 + nb), group grp: cols [Kc, nb * P], column b * P + p.
 void im2colChunk(const ConvGeometry& g, const float* X, int64_t b0, int64_t nb, int64_t grp, float* cols) {
     const int64_t Cg = g.Cg(), HW = g.H * g.W, P = g.P(), ld = nb * P, kk = g.kh * g.kw;
-#pragma omp parallel for collapse(2) schedule(static) if (nb * Cg * kk * P > 32768)
-    for (int64_t b = 0; b < nb; ++b)
-        for (int64_t c = 0; c < Cg; ++c)
-            im2colPlane(g, X + ((b0 + b) * g.C + grp * Cg + c) * HW, cols + c * kk * ld + b * P, ld);
+    parallelFor(nb * Cg, nb * Cg * kk * P, [&](int64_t i) {
+        const int64_t b = i / Cg, c = i % Cg;
+        im2colPlane(g, X + ((b0 + b) * g.C + grp * Cg + c) * HW, cols + c * kk * ld + b * P, ld);
+    });
 }
 
 }  // namespace
@@ -112,14 +127,13 @@ Tensor convForward(const ConvGeometry& g, const Tensor& X, const Tensor& Wt, con
             o.noalias() = wg * MapC(cols.data(), Kc, ld);
             float* y = Y.data.data();
             const float* bias = B ? B->data.data() + grp * Mg : nullptr;
-#pragma omp parallel for collapse(2) schedule(static) if (nb * Mg * P > 32768)
-            for (int64_t b = 0; b < nb; ++b)
-                for (int64_t m = 0; m < Mg; ++m) {
-                    const float* s = out.data() + m * ld + b * P;
-                    float* d = y + ((b0 + b) * g.M + grp * Mg + m) * P;
-                    const float add = bias ? bias[m] : 0.0f;
-                    for (int64_t p = 0; p < P; ++p) d[p] = s[p] + add;
-                }
+            parallelFor(nb * Mg, nb * Mg * P, [&](int64_t i) {
+                const int64_t b = i / Mg, m = i % Mg;
+                const float* s = out.data() + m * ld + b * P;
+                float* d = y + ((b0 + b) * g.M + grp * Mg + m) * P;
+                const float add = bias ? bias[m] : 0.0f;
+                for (int64_t p = 0; p < P; ++p) d[p] = s[p] + add;
+            });
         }
     }
     return Y;
@@ -135,32 +149,31 @@ std::vector<std::optional<Tensor>> convBackward(const ConvGeometry& g, const Ten
         for (int64_t grp = 0; grp < g.G; ++grp) {
             im2colChunk(g, X.data.data(), b0, nb, grp, cols.data());
             const float* dy = dY.data.data();
-#pragma omp parallel for collapse(2) schedule(static) if (nb * Mg * P > 32768)
-            for (int64_t b = 0; b < nb; ++b)
-                for (int64_t m = 0; m < Mg; ++m)
-                    std::memcpy(gy.data() + m * ld + b * P, dy + ((b0 + b) * g.M + grp * Mg + m) * P, sizeof(float) * static_cast<size_t>(P));
+            parallelFor(nb * Mg, nb * Mg * P, [&](int64_t i) {
+                const int64_t b = i / Mg, m = i % Mg;
+                std::memcpy(gy.data() + m * ld + b * P, dy + ((b0 + b) * g.M + grp * Mg + m) * P, sizeof(float) * static_cast<size_t>(P));
+            });
             MapC gyM(gy.data(), Mg, ld), colsM(cols.data(), Kc, ld);
             Map(dW.data.data() + grp * Mg * Kc, Mg, Kc).noalias() += gyM * colsM.transpose();
             Map dc(dCols.data(), Kc, ld);
             dc.noalias() = MapC(Wt.data.data() + grp * Mg * Kc, Mg, Kc).transpose() * gyM;
             float* dx = dX.data.data();
-#pragma omp parallel for collapse(2) schedule(static) if (nb * Cg * kk * P > 32768)
-            for (int64_t b = 0; b < nb; ++b)
-                for (int64_t c = 0; c < Cg; ++c)
-                    col2imPlane(g, dCols.data() + c * kk * ld + b * P, ld, dx + ((b0 + b) * g.C + grp * Cg + c) * HW);
+            parallelFor(nb * Cg, nb * Cg * kk * P, [&](int64_t i) {
+                const int64_t b = i / Cg, c = i % Cg;
+                col2imPlane(g, dCols.data() + c * kk * ld + b * P, ld, dx + ((b0 + b) * g.C + grp * Cg + c) * HW);
+            });
         }
     }
     std::vector<std::optional<Tensor>> out{std::move(dX), std::move(dW)};
     if (B) {
         Tensor dB({g.M});
         const float* dy = dY.data.data();
-#pragma omp parallel for schedule(static) if (g.N * g.M * P > 32768)
-        for (int64_t m = 0; m < g.M; ++m) {
+        parallelFor(g.M, g.N * g.M * P, [&](int64_t m) {
             double s = 0;
             for (int64_t b = 0; b < g.N; ++b)
                 for (int64_t p = 0; p < P; ++p) s += dy[(b * g.M + m) * P + p];
             dB.data[static_cast<size_t>(m)] = static_cast<float>(s);
-        }
+        });
         out.push_back(std::move(dB));
     }
     return out;

@@ -120,8 +120,7 @@ LayerIOResult layerIO(const GraphModel& m, const ForwardResult& run, const std::
             const int64_t B = geo.N, P = geo.P(), Kc = geo.Kc(), M = geo.M, D = Kc + extra;
             io.a = Tensor({B, P, D});
             io.g = Tensor({B, P, M});
-#pragma omp parallel for schedule(static) if (B > 1)
-            for (int64_t b = 0; b < B; ++b) {
+            parallelFor(B, B * P * (D + M), [&](int64_t b) {
                 RowMat cols(Kc, P);
                 im2col(geo, X.data.data() + b * geo.C * geo.H * geo.W, cols.data(), P);
                 Eigen::Map<RowMat> a(io.a.data.data() + b * P * D, P, D);
@@ -129,7 +128,7 @@ LayerIOResult layerIO(const GraphModel& m, const ForwardResult& run, const std::
                 if (extra) a.col(Kc).setOnes();
                 Eigen::Map<RowMat>(io.g.data.data() + b * P * M, P, M) =
                     Eigen::Map<const RowMat>(dY.data.data() + b * M * P, M, P).transpose();
-            }
+            });
         }
         result.layers.push_back(std::move(io));
     }
