@@ -185,6 +185,60 @@ private slots:
             QVERIFY2(hasTensor(c8, site, 11), site);
     }
 
+    void concatMatMulAndBiasByHand() {
+        // x -> MatMul W1 [4, 3] -> Add b1 -> Relu -> h1 ; x -> Gemm W2ᵀ [2, 4] -> h2 ;
+        // Concat(h1, h2) -> Sigmoid -> Gemm W3ᵀ [1, 5].
+        GraphModel g;
+        const int x = g.addInput("x", {-1, 4});
+        auto node = [&](const std::string& name, Op op, std::vector<int> in, Attrs at = {}) {
+            Node n;
+            n.name = name;
+            n.opType = opName(op);
+            n.op = op;
+            n.inputs = std::move(in);
+            n.attrs = at;
+            g.addNode(n, name);
+            return g.findValue(name);
+        };
+        auto ramp = [](std::vector<int64_t> shape, float step) {
+            Tensor t(std::move(shape));
+            for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = step * float(int(i % 7) - 3);
+            return t;
+        };
+        Attrs tb;
+        tb.transB = true;
+        const int h1 = node("relu", Op::Relu, {node("bias", Op::Add, {node("mm", Op::MatMul, {x, g.addConstant("W1", ramp({4, 3}, 0.3f))}),
+                                                                     g.addConstant("b1", Tensor({3}, std::vector<float>{0.5f, 0.7f, -0.2f}))})});
+        const int h2 = node("fc", Op::Gemm, {x, g.addConstant("W2", ramp({2, 4}, 0.2f))}, tb);
+        const int cat = node("cat", Op::Concat, {h1, h2});
+        node("out", Op::Gemm, {node("sig", Op::Sigmoid, {cat}), g.addConstant("W3", ramp({1, 5}, 0.4f))}, tb);
+        g.markOutput(g.findValue("out"));
+        g.finalize();
+        const auto groups = channelGroups(g);
+        QCOMPARE(asSets(groups.coupledLayers), (std::set<std::set<std::string>>{{"mm"}, {"fc"}, {"out"}}));
+        const auto& m1 = groups.groups[static_cast<size_t>(groups.unitGroup.at("mm")[1])];
+        for (const char* site : {"mm", "bias", "relu", "cat", "sig"}) QVERIFY2(hasTensor(m1, site, 1), site);
+        const auto& f1 = groups.groups[static_cast<size_t>(groups.unitGroup.at("fc")[1])];
+        QVERIFY(hasTensor(f1, "cat", 4));
+        QVERIFY(hasTensor(f1, "sig", 4));
+        ForwardOptions fo;
+        fo.masks = resolveMasks(g, {{{"mm", {1, 0, 1}}, {"fc", {1, 0}}}, {}});
+        fo.sites = {"cat", "sig"};
+        Tensor in({2, 4}, std::vector<float>{1, -2, 3, 0.5f, -1, 0.25f, 2, 1});
+        const auto run = g.forward({in}, fo);
+        ForwardOptions po;
+        po.sites = {"cat"};
+        const auto plain = g.forward({in}, po);
+        for (int64_t b = 0; b < 2; ++b)
+            for (int64_t c = 0; c < 5; ++c) {
+                const float v = run.sites.at("cat").data[static_cast<size_t>(b * 5 + c)];
+                if (c == 1 || c == 4) QCOMPARE(v, 0.0f);  // bias Add masked, so the ReLU gives 0
+                else QCOMPARE(v, plain.sites.at("cat").data[static_cast<size_t>(b * 5 + c)]);
+                // Sigmoid(0) = 0.5 is kept: as with zeroed parameters, only layers, BN and bias Adds are masked.
+                if (c == 1 || c == 4) QCOMPARE(run.sites.at("sig").data[static_cast<size_t>(b * 5 + c)], 0.5f);
+            }
+    }
+
     void maskedResNetMatchesTorch() {
         if (!onnxSupported()) QSKIP("built without ONNX");
         const auto m = model(loadOnnx(kDir + "masks_resnet.onnx"));
