@@ -237,6 +237,23 @@ private slots:
                 // Sigmoid(0) = 0.5 is kept: as with zeroed parameters, only layers, BN and bias Adds are masked.
                 if (c == 1 || c == 4) QCOMPARE(run.sites.at("sig").data[static_cast<size_t>(b * 5 + c)], 0.5f);
             }
+        // a/g of the MatMul (a constant [K, N] weight, no bias): Γ summed over examples is W1's gradient transposed.
+        ForwardOptions tape;
+        tape.keepTape = true;
+        const auto r = g.forward({in}, tape);
+        const Tensor dy({2, 1}, std::vector<float>{1.0f, -0.5f});
+        const auto io = layerIO(g, r, {dy});
+        QCOMPARE(io.layers.size(), size_t(3));
+        QCOMPARE(io.layers[0].layer, std::string("mm"));
+        QVERIFY(!io.layers[0].hasBias);
+        BackwardOptions bo;
+        bo.parameters = true;
+        const Tensor dW1 = g.backward(r, {dy}, bo).parameters.at("W1");  // [4, 3]
+        const Tensor g0 = exampleGradient(io.layers[0], 0), g1 = exampleGradient(io.layers[0], 1);  // [3, 4]
+        for (int64_t k = 0; k < 4; ++k)
+            for (int64_t n = 0; n < 3; ++n)
+                QVERIFY(std::abs(g0.data[static_cast<size_t>(n * 4 + k)] + g1.data[static_cast<size_t>(n * 4 + k)] -
+                                 dW1.data[static_cast<size_t>(k * 3 + n)]) < 1e-6);
     }
 
     void maskedResNetMatchesTorch() {
