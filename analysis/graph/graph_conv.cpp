@@ -88,6 +88,28 @@ void col2imPlane(const ConvGeometry& g, const float* src, int64_t ld, float* dx)
         }
 }
 
+// Scratch matrices reused by later calls on the same thread: a fresh 50 MB patch buffer per layer
+// comes from mmap and is faulted in page by page on every call (measured: a third of a ResNet-18
+// forward). Buffers above 512 MiB are released after the call (trimScratch).
+std::vector<float>& scratchBuffer(int slot) {
+    thread_local std::vector<float> buffers[3];
+    return buffers[slot];
+}
+
+float* scratch(int slot, int64_t n) {
+    auto& b = scratchBuffer(slot);
+    if (static_cast<int64_t>(b.size()) < n) {
+        b = std::vector<float>();
+        b.resize(static_cast<size_t>(n));
+    }
+    return b.data();
+}
+
+void trimScratch() {
+    for (int slot = 0; slot < 3; ++slot)
+        if (scratchBuffer(slot).size() > (size_t(1) << 27)) scratchBuffer(slot) = std::vector<float>();
+}
+
 int64_t chunkOf(const ConvGeometry& g) {
     const int64_t per = std::max<int64_t>(1, std::max(g.Kc(), g.Mg()) * g.P());
     return std::max<int64_t>(1, std::min<int64_t>(g.N, kPatchBudget / per));
@@ -117,25 +139,27 @@ void col2im(const ConvGeometry& g, const float* cols, int64_t ld, float* dx) {
 Tensor convForward(const ConvGeometry& g, const Tensor& X, const Tensor& Wt, const Tensor* B) {
     Tensor Y(g.outShape);
     const int64_t Mg = g.Mg(), Kc = g.Kc(), P = g.P(), nbMax = chunkOf(g);
-    RowMat cols(Kc, nbMax * P), out(Mg, nbMax * P);
+    float* cols = scratch(0, Kc * nbMax * P);
+    float* out = scratch(1, Mg * nbMax * P);
     for (int64_t b0 = 0; b0 < g.N; b0 += nbMax) {
         const int64_t nb = std::min(nbMax, g.N - b0), ld = nb * P;
         for (int64_t grp = 0; grp < g.G; ++grp) {
-            im2colChunk(g, X.data.data(), b0, nb, grp, cols.data());
+            im2colChunk(g, X.data.data(), b0, nb, grp, cols);
             MapC wg(Wt.data.data() + grp * Mg * Kc, Mg, Kc);
-            Map o(out.data(), Mg, ld);
-            o.noalias() = wg * MapC(cols.data(), Kc, ld);
+            Map o(out, Mg, ld);
+            o.noalias() = wg * MapC(cols, Kc, ld);
             float* y = Y.data.data();
             const float* bias = B ? B->data.data() + grp * Mg : nullptr;
             parallelFor(nb * Mg, nb * Mg * P, [&](int64_t i) {
                 const int64_t b = i / Mg, m = i % Mg;
-                const float* s = out.data() + m * ld + b * P;
+                const float* s = out + m * ld + b * P;
                 float* d = y + ((b0 + b) * g.M + grp * Mg + m) * P;
                 const float add = bias ? bias[m] : 0.0f;
                 for (int64_t p = 0; p < P; ++p) d[p] = s[p] + add;
             });
         }
     }
+    trimScratch();
     return Y;
 }
 
@@ -143,27 +167,30 @@ std::vector<std::optional<Tensor>> convBackward(const ConvGeometry& g, const Ten
                                                 const Tensor& dY) {
     Tensor dX(X.shape), dW(Wt.shape);
     const int64_t Cg = g.Cg(), Mg = g.Mg(), Kc = g.Kc(), P = g.P(), HW = g.H * g.W, kk = g.kh * g.kw, nbMax = chunkOf(g);
-    RowMat cols(Kc, nbMax * P), dCols(Kc, nbMax * P), gy(Mg, nbMax * P);
+    float* cols = scratch(0, Kc * nbMax * P);
+    float* dCols = scratch(1, Kc * nbMax * P);
+    float* gy = scratch(2, Mg * nbMax * P);
     for (int64_t b0 = 0; b0 < g.N; b0 += nbMax) {
         const int64_t nb = std::min(nbMax, g.N - b0), ld = nb * P;
         for (int64_t grp = 0; grp < g.G; ++grp) {
-            im2colChunk(g, X.data.data(), b0, nb, grp, cols.data());
+            im2colChunk(g, X.data.data(), b0, nb, grp, cols);
             const float* dy = dY.data.data();
             parallelFor(nb * Mg, nb * Mg * P, [&](int64_t i) {
                 const int64_t b = i / Mg, m = i % Mg;
-                std::memcpy(gy.data() + m * ld + b * P, dy + ((b0 + b) * g.M + grp * Mg + m) * P, sizeof(float) * static_cast<size_t>(P));
+                std::memcpy(gy + m * ld + b * P, dy + ((b0 + b) * g.M + grp * Mg + m) * P, sizeof(float) * static_cast<size_t>(P));
             });
-            MapC gyM(gy.data(), Mg, ld), colsM(cols.data(), Kc, ld);
+            MapC gyM(gy, Mg, ld), colsM(cols, Kc, ld);
             Map(dW.data.data() + grp * Mg * Kc, Mg, Kc).noalias() += gyM * colsM.transpose();
-            Map dc(dCols.data(), Kc, ld);
+            Map dc(dCols, Kc, ld);
             dc.noalias() = MapC(Wt.data.data() + grp * Mg * Kc, Mg, Kc).transpose() * gyM;
             float* dx = dX.data.data();
             parallelFor(nb * Cg, nb * Cg * kk * P, [&](int64_t i) {
                 const int64_t b = i / Cg, c = i % Cg;
-                col2imPlane(g, dCols.data() + c * kk * ld + b * P, ld, dx + ((b0 + b) * g.C + grp * Cg + c) * HW);
+                col2imPlane(g, dCols + c * kk * ld + b * P, ld, dx + ((b0 + b) * g.C + grp * Cg + c) * HW);
             });
         }
     }
+    trimScratch();
     std::vector<std::optional<Tensor>> out{std::move(dX), std::move(dW)};
     if (B) {
         Tensor dB({g.M});
