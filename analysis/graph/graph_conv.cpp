@@ -77,12 +77,12 @@ void col2imPlane(const ConvGeometry& g, const float* src, int64_t ld, float* dx)
             for (int64_t oy = 0; oy < g.Ho; ++oy) {
                 const int64_t y = oy * g.sh - g.pt + i * g.dh;
                 if (y < 0 || y >= g.H) continue;
-                const float* s = row + oy * g.Wo;
-                float* d = dx + y * g.W + xoff;
+                const float* __restrict s = row + oy * g.Wo + ox0;
+                float* __restrict d = dx + y * g.W + xoff;
                 if (g.sw == 1) {
-                    for (int64_t ox = ox0; ox < ox1; ++ox) d[ox - ox0] += s[ox];
+                    for (int64_t k = 0; k < ox1 - ox0; ++k) d[k] += s[k];
                 } else {
-                    for (int64_t ox = ox0; ox < ox1; ++ox) d[(ox - ox0) * g.sw] += s[ox];
+                    for (int64_t k = 0; k < ox1 - ox0; ++k) d[k * g.sw] += s[k];
                 }
             }
         }
