@@ -1,7 +1,7 @@
 #pragma once
 // Convolution kernels of the graph IR (internal to analysis/graph): im2col patches and blocked
-// GEMMs. Forward: per chunk of examples, the patches of all examples side by side
-// ([C/G·kh·kw, examples·positions]) times the filters in one GEMM (Eigen -> BLAS sgemm,
+// GEMMs. Forward: per chunk of examples (at most 8 MiB of patches), the patches of the chunk side
+// by side ([C/G·kh·kw, examples·positions]) times the filters in one GEMM (Eigen -> BLAS sgemm,
 // multithreaded), then scattered to NCHW. Backward: the same patches give the weight gradient
 // (one GEMM per chunk), Wᵀ·dY gives the patch gradients, which col2im scatters back to the input
 // pixels; im2col, col2im and the scatters run in parallel over (example, channel) on short-lived
