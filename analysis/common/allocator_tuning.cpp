@@ -1,5 +1,7 @@
 #include "analysis/common/allocator_tuning.h"
 
+#include <cstdlib>  // defines __GLIBC__ (features.h); without a libc header first the block below compiled to nothing
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

@@ -5,6 +5,8 @@
 #include <array>
 #include <set>
 
+#include "analysis/graph/graph_masks.h"
+
 namespace scalpel::graph {
 
 namespace {
@@ -231,7 +233,15 @@ ForwardResult GraphModel::forward(const std::vector<Tensor>& inputs, const Forwa
         for (const auto& s : wanted)
             if (!known.count(s)) throw GraphError("no site named '" + s + "'");
     }
+    const MaskPlan* plan = options.masks.get();
+    if (plan && plan->valueCount != values_.size()) throw GraphError("the masks were resolved for another model");
+    auto maskValue = [plan](int v, Tensor& t) {
+        if (!plan) return;
+        auto it = plan->channels.find(v);
+        if (it != plan->channels.end()) applyChannelMask(t, it->second);
+    };
     ForwardResult result;
+    result.masks = options.masks;
     std::vector<Tensor> computed(values_.size());
     std::vector<bool> have(values_.size(), false);
     for (size_t k = 0; k < inputs_.size(); ++k) {
@@ -242,8 +252,9 @@ ForwardResult GraphModel::forward(const std::vector<Tensor>& inputs, const Forwa
         if (!fits) throw GraphError("input '" + v.name + "' must have shape " + shapeString(v.shape) + " (-1: any), given " + x.shapeString());
         if (x.shape.empty() == false && x.shape[0] == 0) throw GraphError("input '" + v.name + "' has an empty batch");
         computed[static_cast<size_t>(inputs_[k])] = x;
+        maskValue(inputs_[k], computed[static_cast<size_t>(inputs_[k])]);
         have[static_cast<size_t>(inputs_[k])] = true;
-        if (wanted.count(v.name)) result.sites[v.name] = x;
+        if (wanted.count(v.name)) result.sites[v.name] = computed[static_cast<size_t>(inputs_[k])];
     }
     std::vector<const Tensor*> in;
     for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -256,10 +267,18 @@ ForwardResult GraphModel::forward(const std::vector<Tensor>& inputs, const Forwa
                 continue;
             }
             const auto& val = values_[static_cast<size_t>(v)];
+            if (val.kind == Value::Kind::Constant && plan) {
+                auto mw = plan->masked.find(v);
+                if (mw != plan->masked.end()) {
+                    in.push_back(&mw->second);
+                    continue;
+                }
+            }
             in.push_back(val.kind == Value::Kind::Constant ? &val.constant : &computed[static_cast<size_t>(v)]);
         }
         try {
             computed[static_cast<size_t>(n.output)] = runNode(n, in);
+            maskValue(n.output, computed[static_cast<size_t>(n.output)]);
         } catch (const GraphError& e) {
             throw GraphError("node '" + n.name + "' (" + n.opType + "): " + e.what());
         } catch (const std::bad_alloc&) {
@@ -295,8 +314,13 @@ BackwardResult GraphModel::backward(const ForwardResult& run, const std::vector<
             if (!known.count(s)) throw GraphError("no site named '" + s + "'");
     }
     const auto& tape = *run.tape;
+    const MaskPlan* plan = run.masks.get();
     auto value = [&](int v) -> const Tensor& {
         const auto& val = values_[static_cast<size_t>(v)];
+        if (val.kind == Value::Kind::Constant && plan) {
+            auto mw = plan->masked.find(v);
+            if (mw != plan->masked.end()) return mw->second;
+        }
         return val.kind == Value::Kind::Constant ? val.constant : tape[static_cast<size_t>(v)];
     };
     std::vector<std::optional<Tensor>> grad(values_.size());
@@ -322,8 +346,19 @@ BackwardResult GraphModel::backward(const ForwardResult& run, const std::vector<
         in.clear();
         for (int v : n.inputs) in.push_back(v < 0 ? nullptr : &value(v));
         std::vector<std::optional<Tensor>> dIn;
+        // A masked output passes gradient only through its kept channels.
+        const Tensor* gOut = &*g;
+        Tensor gMasked;
+        if (plan) {
+            auto it = plan->channels.find(n.output);
+            if (it != plan->channels.end()) {
+                gMasked = *g;
+                applyChannelMask(gMasked, it->second);
+                gOut = &gMasked;
+            }
+        }
         try {
-            dIn = backwardNode(n, in, value(n.output), *g);
+            dIn = backwardNode(n, in, value(n.output), *gOut);
         } catch (const GraphError& e) {
             throw GraphError("node '" + n.name + "' (" + n.opType + ") backward: " + e.what());
         }
@@ -343,8 +378,14 @@ BackwardResult GraphModel::backward(const ForwardResult& run, const std::vector<
     }
     if (options.parameters)
         for (size_t v = 0; v < values_.size(); ++v)
-            if (values_[v].kind == Value::Kind::Constant)
-                out.parameters[values_[v].name] = grad[v] ? *grad[v] : zerosLike(values_[v].constant);
+            if (values_[v].kind == Value::Kind::Constant) {
+                Tensor& p = out.parameters[values_[v].name] = grad[v] ? *grad[v] : zerosLike(values_[v].constant);
+                // torch's weight * mask: the stored weight's gradient is the effective one's times the mask.
+                if (!plan) continue;
+                auto wm = plan->weightMask.find(static_cast<int>(v));
+                if (wm != plan->weightMask.end())
+                    for (size_t i = 0; i < p.data.size(); ++i) p.data[i] *= wm->second.data[i];
+            }
     return out;
 }
 

@@ -111,16 +111,20 @@ struct SiteInfo {
     std::vector<int64_t> shape;   // for a batch of one
 };
 
+struct MaskPlan;  // graph_masks.h: pruning masks resolved for one model
+
 struct ForwardOptions {
     std::vector<std::string> sites;  // exact site names to return (matchSites() expands globs)
     bool keepTape = false;           // keep every value for backward()
     const ProgressToken* progress = nullptr;
+    std::shared_ptr<const MaskPlan> masks;  // resolveMasks(); backward() of the run applies it too
 };
 
 struct ForwardResult {
     std::vector<Tensor> outputs;            // the graph outputs, in order
     std::map<std::string, Tensor> sites;    // the requested sites
     std::shared_ptr<const std::vector<Tensor>> tape;  // every value by id (keepTape); constants empty
+    std::shared_ptr<const MaskPlan> masks;            // the masks this run applied (or null)
 };
 
 struct BackwardOptions {

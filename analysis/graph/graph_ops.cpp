@@ -8,6 +8,7 @@
 #include <omp.h>
 #endif
 
+#include "analysis/graph/graph_conv.h"
 #include "analysis/graph/graph_model.h"
 
 namespace scalpel::graph {
@@ -245,7 +246,10 @@ std::vector<int64_t> windowShape(const Window& w, int64_t channels) {
     return {w.N, channels, w.Ho, w.Wo};
 }
 
-Tensor conv(const Node& n, const std::vector<const Tensor*>& in) {
+}  // namespace
+
+// Validates a Conv node and returns its geometry (graph_conv.h).
+ConvGeometry convGeometry(const Node& n, const std::vector<const Tensor*>& in) {
     const Tensor& X = need(in, 0);
     const Tensor& Wt = need(in, 1);
     const Attrs& at = n.attrs;
@@ -258,62 +262,24 @@ Tensor conv(const Node& n, const std::vector<const Tensor*>& in) {
     const Window w = window(X, a, "Conv", true);
     const int64_t G = at.group, M = Wt.dim(0);
     if (G < 1 || w.C % G != 0 || M % G != 0) bad("Conv group " + std::to_string(G) + " does not divide channels " + std::to_string(w.C) + " and filters " + std::to_string(M));
-    const int64_t Cg = w.C / G, Mg = M / G;
+    const int64_t Cg = w.C / G;
     if (Wt.dim(1) != Cg) bad("Conv weight " + Wt.shapeString() + " expects " + std::to_string(Wt.dim(1) * G) + " input channels, input has " + std::to_string(w.C));
     const Tensor* Bp = in.size() > 2 ? in[2] : nullptr;
     if (Bp && (Bp->rank() != 1 || Bp->dim(0) != M)) bad("Conv bias " + Bp->shapeString() + " must be [" + std::to_string(M) + "]");
-    Tensor Y(windowShape(w, M));
-    const int64_t P = w.Ho * w.Wo, Kc = Cg * w.kh * w.kw;
-    const bool pointwise = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.pt == 0 && w.pl == 0 && w.pb == 0 && w.pr == 0;
-    checkedElements({Kc, P}, "Conv patch matrix");
-    const int64_t N = w.N;
-    // One patch matrix per thread, allocated here so that a failure throws outside the parallel loop.
-    int threads = 1;
-#ifdef _OPENMP
-    threads = N > 1 ? std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(N))) : 1;
-#endif
-    std::vector<RowMat> buffers(static_cast<size_t>(threads));
-    if (!pointwise)
-        for (auto& m : buffers) m.resize(Kc, P);
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (int64_t b = 0; b < N; ++b) {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
-        RowMat& cols = buffers[static_cast<size_t>(t)];
-        for (int64_t g = 0; g < G; ++g) {
-            const float* xg = X.data.data() + (b * w.C + g * Cg) * w.H * w.W;
-            if (!pointwise) {
-                // im2col: row (c, i, j) of the patch matrix, column output pixel (oy, ox).
-                for (int64_t c = 0; c < Cg; ++c)
-                    for (int64_t i = 0; i < w.kh; ++i)
-                        for (int64_t j = 0; j < w.kw; ++j) {
-                            float* row = cols.data() + ((c * w.kh + i) * w.kw + j) * P;
-                            const float* xc = xg + c * w.H * w.W;
-                            for (int64_t oy = 0; oy < w.Ho; ++oy) {
-                                const int64_t y = oy * w.sh - w.pt + i * w.dh;
-                                float* dst = row + oy * w.Wo;
-                                if (y < 0 || y >= w.H) {
-                                    std::fill(dst, dst + w.Wo, 0.0f);
-                                    continue;
-                                }
-                                for (int64_t ox = 0; ox < w.Wo; ++ox) {
-                                    const int64_t x = ox * w.sw - w.pl + j * w.dw;
-                                    dst[ox] = (x < 0 || x >= w.W) ? 0.0f : xc[y * w.W + x];
-                                }
-                            }
-                        }
-            }
-            MapC wg(Wt.data.data() + g * Mg * Kc, Mg, Kc);
-            Map yg(Y.data.data() + (b * M + g * Mg) * P, Mg, P);
-            if (pointwise) yg.noalias() = wg * MapC(xg, Kc, P);
-            else yg.noalias() = wg * cols;
-            if (Bp)
-                for (int64_t m = 0; m < Mg; ++m) yg.row(m).array() += Bp->data[static_cast<size_t>(g * Mg + m)];
-        }
-    }
-    return Y;
+    ConvGeometry g;
+    g.N = w.N, g.C = w.C, g.H = w.H, g.W = w.W, g.M = M, g.G = G;
+    g.kh = w.kh, g.kw = w.kw, g.sh = w.sh, g.sw = w.sw, g.dh = w.dh, g.dw = w.dw, g.pt = w.pt, g.pl = w.pl;
+    g.Ho = w.Ho, g.Wo = w.Wo;
+    g.outShape = windowShape(w, M);
+    checkedElements({g.Kc(), g.P()}, "Conv patch matrix");
+    return g;
+}
+
+namespace {
+
+// im2col + blocked GEMM (graph_conv.cpp).
+Tensor conv(const Node& n, const std::vector<const Tensor*>& in) {
+    return convForward(convGeometry(n, in), need(in, 0), need(in, 1), in.size() > 2 ? in[2] : nullptr);
 }
 
 Tensor pool(const Node& n, const Tensor& X, bool isMax) {
@@ -686,59 +652,6 @@ std::vector<std::optional<Tensor>> matmulBackward(const Tensor& A0, const Tensor
     return {std::move(dA), std::move(dB)};
 }
 
-std::vector<std::optional<Tensor>> convBackward(const Node& n, const std::vector<const Tensor*>& in, const Tensor& dY) {
-    const Tensor& X = *in[0];
-    const Tensor& Wt = *in[1];
-    Attrs a = n.attrs;
-    if (a.kernel.empty()) a.kernel.assign(Wt.shape.begin() + 2, Wt.shape.end());
-    const Window w = window(X, a, "Conv", true);
-    const int64_t G = a.group, M = Wt.dim(0), Cg = w.C / G, Mg = M / G, P = w.Ho * w.Wo, Kc = Cg * w.kh * w.kw;
-    Tensor dX(X.shape), dW(Wt.shape);
-    RowMat cols(Kc, P), dCols(Kc, P);
-    for (int64_t b = 0; b < w.N; ++b)
-        for (int64_t g = 0; g < G; ++g) {
-            const float* xg = X.data.data() + (b * w.C + g * Cg) * w.H * w.W;
-            float* dxg = dX.data.data() + (b * w.C + g * Cg) * w.H * w.W;
-            for (int64_t c = 0; c < Cg; ++c)
-                for (int64_t i = 0; i < w.kh; ++i)
-                    for (int64_t j = 0; j < w.kw; ++j) {
-                        float* row = cols.data() + ((c * w.kh + i) * w.kw + j) * P;
-                        for (int64_t oy = 0; oy < w.Ho; ++oy)
-                            for (int64_t ox = 0; ox < w.Wo; ++ox) {
-                                const int64_t y = oy * w.sh - w.pt + i * w.dh, x = ox * w.sw - w.pl + j * w.dw;
-                                row[oy * w.Wo + ox] = (y < 0 || y >= w.H || x < 0 || x >= w.W) ? 0.0f : xg[(c * w.H + y) * w.W + x];
-                            }
-                    }
-            MapC wg(Wt.data.data() + g * Mg * Kc, Mg, Kc);
-            MapC gy(dY.data.data() + (b * M + g * Mg) * P, Mg, P);
-            Map(dW.data.data() + g * Mg * Kc, Mg, Kc).noalias() += gy * cols.transpose();
-            dCols.noalias() = wg.transpose() * gy;
-            // col2im: scatter-add the patch gradients back to the pixels they came from.
-            for (int64_t c = 0; c < Cg; ++c)
-                for (int64_t i = 0; i < w.kh; ++i)
-                    for (int64_t j = 0; j < w.kw; ++j) {
-                        const float* row = dCols.data() + ((c * w.kh + i) * w.kw + j) * P;
-                        for (int64_t oy = 0; oy < w.Ho; ++oy)
-                            for (int64_t ox = 0; ox < w.Wo; ++ox) {
-                                const int64_t y = oy * w.sh - w.pt + i * w.dh, x = ox * w.sw - w.pl + j * w.dw;
-                                if (y >= 0 && y < w.H && x >= 0 && x < w.W) dxg[(c * w.H + y) * w.W + x] += row[oy * w.Wo + ox];
-                            }
-                    }
-        }
-    std::vector<std::optional<Tensor>> out{std::move(dX), std::move(dW)};
-    if (in.size() > 2 && in[2]) {
-        Tensor dB({M});
-        for (int64_t b = 0; b < w.N; ++b)
-            for (int64_t m = 0; m < M; ++m) {
-                double s = 0;
-                for (int64_t p = 0; p < P; ++p) s += dY.data[static_cast<size_t>((b * M + m) * P + p)];
-                dB.data[static_cast<size_t>(m)] += static_cast<float>(s);
-            }
-        out.push_back(std::move(dB));
-    }
-    return out;
-}
-
 Tensor poolBackward(const Node& n, const Tensor& X, const Tensor& dY, bool isMax) {
     const Attrs& at = n.attrs;
     const Window w = window(X, at, isMax ? "MaxPool" : "AveragePool", isMax);
@@ -928,7 +841,7 @@ std::vector<std::optional<Tensor>> backwardNode(const Node& n, const std::vector
             return elementwise([](float x, float g) {
                 return g * (0.5f * (1 + std::erf(x * 0.70710678118f)) + x * 0.3989422804f * std::exp(-0.5f * x * x));
             });
-        case Op::Conv: return convBackward(n, in, dY);
+        case Op::Conv: return convBackward(convGeometry(n, in), *in[0], *in[1], in.size() > 2 ? in[2] : nullptr, dY);
         case Op::MaxPool: return {poolBackward(n, *in[0], dY, true)};
         case Op::AveragePool: return {poolBackward(n, *in[0], dY, false)};
         case Op::GlobalAveragePool: {
