@@ -1,7 +1,7 @@
 // Times a graph model (the ResNet-18 ONNX export of tests/bench/bench_resnet18.py) on random
 // images, for that script (which times PyTorch on the same rows in the same run).
 //
-//   scalpel_bench_resnet18 --model FILE.onnx --batch B [--size S] --mode forward|backward [--repeat R] [--class K]
+//   scalpel_bench_resnet18 --model FILE.onnx --batch B [--size S] --mode forward|backward|lrp [--repeat R] [--class K]
 //
 // forward:  logits of a [B, 3, S, S] batch, no tape.
 // backward: forward with tape + gradient of sum over the batch of logit K to the input and to
@@ -16,6 +16,7 @@
 
 #include "analysis/common/allocator_tuning.h"
 #include "analysis/graph/graph_import.h"
+#include "analysis/graph/graph_lrp.h"
 #include "bench_common.h"
 
 using namespace scalpel;
@@ -30,8 +31,8 @@ int main(int argc, char** argv) {
     const std::string mode = arg(argc, argv, "--mode", "forward");
     const int repeat = std::max(1, std::atoi(arg(argc, argv, "--repeat", "3")));
     const int64_t cls = std::atoll(arg(argc, argv, "--class", "7"));
-    if (mode != "forward" && mode != "backward") {
-        std::fprintf(stderr, "unknown --mode %s (forward, backward)\n", mode.c_str());
+    if (mode != "forward" && mode != "backward" && mode != "lrp") {
+        std::fprintf(stderr, "unknown --mode %s (forward, backward, lrp)\n", mode.c_str());
         return 2;
     }
     auto loaded = loadGraphModel(path);
@@ -47,6 +48,12 @@ int main(int argc, char** argv) {
     const std::string input = model.values()[static_cast<size_t>(model.inputs().front())].name;
 
     auto once = [&] {
+        if (mode == "lrp") {  // forward + LRP backward (EpsilonPlus) of class `cls` for every example
+            LrpOptions o;
+            o.rule = "EpsilonPlus";
+            (void)explainLrp(model, {x}, std::vector<int64_t>(size_t(batch), cls), o);
+            return;
+        }
         ForwardOptions opt;
         opt.keepTape = mode == "backward";
         const auto run = model.forward({x}, opt);

@@ -17,8 +17,11 @@ Modes, each timed around the whole step on a [B, 3, S, S] batch of N(0, 1) pixel
   forward   logits [B, 1000] (torch.no_grad()).
   backward  forward with autograd, then the gradient of sum over the batch of logit 7 to the input
             and to every parameter (torch: x.requires_grad, metric.backward()).
-  lrp       forward + LRP backward: a placeholder row. The graph-model LRP engine is written
-            separately (analysis/graph/graph_lrp.*); its row is added when it lands.
+  lrp       forward + LRP backward under EpsilonPlus (z+ on every conv, epsilon 1e-6 on the Linear,
+            ReLU pass, the norm rule at residual adds and the average pool, winner-takes-all
+            max-pool) of logit 7 for every example. Scalpel: graph::explainLrp. PyTorch: the same
+            rules written out layer by layer in torch (torch_lrp below; no autograd: z+ as two
+            convolutions forward and two transposed convolutions back), on the same folded network.
 
 Timing: torch.set_num_threads(--threads, default 2); one warm-up, then the median of --repeat runs
 (time.perf_counter). The Scalpel binary is run per mode as
@@ -118,6 +121,10 @@ def fold_batchnorm(torch, model):
 
 def torch_runner(torch, model, x, mode):
     params = list(model.parameters())
+    if mode == "lrp":
+        for p in params:
+            p.requires_grad_(False)
+        return (lambda: torch_lrp(torch, model, x, CLASS)), None
     if mode == "forward":
         for p in params:
             p.requires_grad_(False)
@@ -139,6 +146,50 @@ def torch_runner(torch, model, x, mode):
         m.backward()
         return xi.grad
     return run, prepare
+
+
+def torch_lrp(torch, m, x, cls, eps=1e-6):
+    """Input relevance of logit `cls` under EpsilonPlus on the BatchNorm-folded ResNet-18."""
+    F = torch.nn.functional
+    conv_input = torch.nn.grad.conv2d_input
+
+    def stab(z):  # zennit's stabiliser: z + eps * (sign(z) + [z == 0])
+        return z + eps * torch.where(z >= 0, torch.ones_like(z), -torch.ones_like(z))
+
+    def zplus(conv, a, R):
+        ap, an = a.clamp(min=0), a.clamp(max=0)
+        wp, wn = conv.weight.clamp(min=0), conv.weight.clamp(max=0)
+        bp = conv.bias.clamp(min=0) if conv.bias is not None else None
+        z = F.conv2d(ap, wp, bp, conv.stride, conv.padding) + F.conv2d(an, wn, None, conv.stride, conv.padding)
+        s = R / stab(z)
+        return ap * conv_input(a.shape, wp, s, conv.stride, conv.padding) + an * conv_input(a.shape, wn, s, conv.stride, conv.padding)
+
+    with torch.no_grad():
+        y1 = F.relu(m.conv1(x))
+        h = F.max_pool2d(y1, 3, 2, 1)
+        blocks = []
+        for stage in m.stages:
+            for blk in stage:
+                t1 = F.relu(blk.conv1(h))
+                t2 = blk.conv2(t1)
+                sc = h if blk.down is None else blk.down[0](h)
+                blocks.append((blk, h, t1, t2, sc))
+                h = F.relu(t2 + sc)
+        g = h.mean((2, 3))
+        logits = m.fc(g)
+        R = torch.zeros_like(logits)
+        R[:, cls] = logits[:, cls]
+        Rg = g * ((R / stab(logits)) @ m.fc.weight)                        # epsilon on the Linear
+        Rh = h * (Rg / stab(g * h.shape[2] * h.shape[3]))[:, :, None, None]  # norm rule, average pool
+        for blk, hin, t1, t2, sc in reversed(blocks):
+            s = Rh / stab(t2 + sc)                                          # norm rule at the add (ReLU passes)
+            R_in = zplus(blk.conv1, hin, zplus(blk.conv2, t1, t2 * s))
+            R_sc = sc * s
+            Rh = R_in + (R_sc if blk.down is None else zplus(blk.down[0], hin, R_sc))
+        with torch.enable_grad():  # winner takes all = the max-pool's gradient (overlapping windows add up)
+            y1g = y1.detach().requires_grad_(True)
+            Ry1 = torch.autograd.grad(F.max_pool2d(y1g, 3, 2, 1), y1g, Rh)[0]
+        return zplus(m.conv1, x, Ry1)
 
 
 def time_torch(torch, model, x, mode, repeat):
@@ -224,13 +275,6 @@ def main():
         torch.onnx.export(model, x[:1], path, opset_version=13, input_names=["x"], output_names=["logits"],
                           dynamic_axes={"x": {0: "N"}, "logits": {0: "N"}})
         for mode in modes:
-            if mode == "lrp":
-                line = f"| {row} | {MODES[mode]} | – | – | – |"
-                notes.append("forward+LRP backward: placeholder, not measured — the graph-model LRP engine "
-                             "(analysis/graph/graph_lrp.*) is being written separately; this row is filled in when it lands.")
-                table.append(line)
-                print(line, flush=True)
-                continue
             t_torch = time_torch(torch, folded, x, mode, args.repeat)
             t_sc, why = run_scalpel_binary(binary, ["--model", path, "--batch", args.batch, "--size", args.size, "--mode", mode,
                                                     "--repeat", args.repeat], args.threads, args.timeout,
@@ -240,12 +284,7 @@ def main():
             table.append(line)
             print(line, flush=True)
     header[3] += "; after: " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    lrp_notes = [n for n in notes if n.startswith("forward+LRP")]
-    other = [n for n in notes if not n.startswith("forward+LRP")]
-    if lrp_notes:
-        print("\nNote: " + lrp_notes[0], flush=True)
-        table += ["", "Note: " + lrp_notes[0]]
-    finish_report(header, table, other, args.torch_only, args.out)
+    finish_report(header, table, notes, args.torch_only, args.out)
 
 
 if __name__ == "__main__":
