@@ -1,5 +1,6 @@
 #include "analysis/graph/graph_model.h"
 #include "analysis/common/glob.h"
+#include "analysis/graph/graph_patches.h"
 
 #include <algorithm>
 #include <array>
@@ -242,6 +243,13 @@ ForwardResult GraphModel::forward(const std::vector<Tensor>& inputs, const Forwa
     };
     ForwardResult result;
     result.masks = options.masks;
+    result.patches = resolvePatches(options.patches);
+    const PatchPlan* patchPlan = result.patches.get();
+    auto patchValue = [patchPlan](int v, Tensor& t) {
+        if (!patchPlan) return;
+        auto it = patchPlan->byValue.find(v);
+        if (it != patchPlan->byValue.end()) applyPatches(t, it->second, false);
+    };
     std::vector<Tensor> computed(values_.size());
     std::vector<bool> have(values_.size(), false);
     for (size_t k = 0; k < inputs_.size(); ++k) {
@@ -253,6 +261,7 @@ ForwardResult GraphModel::forward(const std::vector<Tensor>& inputs, const Forwa
         if (x.shape.empty() == false && x.shape[0] == 0) throw GraphError("input '" + v.name + "' has an empty batch");
         computed[static_cast<size_t>(inputs_[k])] = x;
         maskValue(inputs_[k], computed[static_cast<size_t>(inputs_[k])]);
+        patchValue(inputs_[k], computed[static_cast<size_t>(inputs_[k])]);
         have[static_cast<size_t>(inputs_[k])] = true;
         if (wanted.count(v.name)) result.sites[v.name] = computed[static_cast<size_t>(inputs_[k])];
     }
@@ -279,6 +288,7 @@ ForwardResult GraphModel::forward(const std::vector<Tensor>& inputs, const Forwa
         try {
             computed[static_cast<size_t>(n.output)] = runNode(n, in);
             maskValue(n.output, computed[static_cast<size_t>(n.output)]);
+            patchValue(n.output, computed[static_cast<size_t>(n.output)]);
         } catch (const GraphError& e) {
             throw GraphError("node '" + n.name + "' (" + n.opType + "): " + e.what());
         } catch (const std::bad_alloc&) {
@@ -354,6 +364,15 @@ BackwardResult GraphModel::backward(const ForwardResult& run, const std::vector<
             if (it != plan->channels.end()) {
                 gMasked = *g;
                 applyChannelMask(gMasked, it->second);
+                gOut = &gMasked;
+            }
+        }
+        // Patched entries were not computed from this node's inputs: nothing flows back through them.
+        if (run.patches) {
+            auto it = run.patches->byValue.find(n.output);
+            if (it != run.patches->byValue.end()) {
+                if (gOut != &gMasked) gMasked = *g;
+                applyPatches(gMasked, it->second, true);
                 gOut = &gMasked;
             }
         }

@@ -113,11 +113,23 @@ struct SiteInfo {
 
 struct MaskPlan;  // graph_masks.h: pruning masks resolved for one model
 
+// Activation patching (graph_patches.cpp): the forward replaces a site's values at the chosen
+// batch rows and channels (dim 1) by those of `value` (the site's full shape, e.g. the same site
+// of another run); empty lists mean all. Nodes upstream get no gradient through patched entries
+// (as the transformer engine); the gradient reported at the site itself is the downstream one.
+struct GraphPatch {
+    std::string site;
+    Tensor value;
+    std::vector<int64_t> rows, channels;
+};
+struct PatchPlan;  // patches resolved to value ids
+
 struct ForwardOptions {
     std::vector<std::string> sites;  // exact site names to return (matchSites() expands globs)
     bool keepTape = false;           // keep every value for backward()
     const ProgressToken* progress = nullptr;
     std::shared_ptr<const MaskPlan> masks;  // resolveMasks(); backward() of the run applies it too
+    std::vector<GraphPatch> patches;        // checked against the model when the forward starts
 };
 
 struct ForwardResult {
@@ -125,6 +137,7 @@ struct ForwardResult {
     std::map<std::string, Tensor> sites;    // the requested sites
     std::shared_ptr<const std::vector<Tensor>> tape;  // every value by id (keepTape); constants empty
     std::shared_ptr<const MaskPlan> masks;            // the masks this run applied (or null)
+    std::shared_ptr<const PatchPlan> patches;         // the patches this run applied (or null)
 };
 
 struct BackwardOptions {
@@ -174,6 +187,10 @@ public:
     // by the exact local Jacobians. The forward must have kept its tape. Throws GraphError.
     BackwardResult backward(const ForwardResult& run, const std::vector<Tensor>& dOutputs,
                             const BackwardOptions& options) const;
+
+    // Resolves patches to value ids; throws GraphError naming an unknown site, a value of another
+    // shape or a row / channel out of range (`shape` of that site in this run: batch included).
+    std::shared_ptr<const PatchPlan> resolvePatches(const std::vector<GraphPatch>& patches) const;
 
 private:
     int addValue(Value v);
