@@ -122,6 +122,45 @@ private slots:
         QVERIFY(!delivered);
     }
 
+    void sessionRecomputesTheDecomposition() {
+        // A CLIP document in a session stores the request; loading recomputes it from the file.
+        MainWindow window;
+        window.show();
+        QSignalSpy shown(&window, &MainWindow::clipShown);
+        ClipJobRequest req;
+        req.path = kFixture;
+        req.options.kernel = clip::Kernel::Cosine;
+        req.options.sigma = 2.25;
+        req.options.rffDim = 300;
+        req.options.seed = 7;
+        req.nullifyForm = clip::NullifyForm::Authors;
+        QVERIFY(window.runClip(req));
+        QVERIFY(shown.wait(60000));
+        window.clipView()->setHighlight(3);
+        const double sce = window.clipView()->analysis()->decomposition.sce;
+        QTemporaryDir dir;
+        const QString a = dir.filePath("clip.scalpel"), b = dir.filePath("again.scalpel");
+        QSignalSpy saved(&window, &MainWindow::sessionSaved);
+        QVERIFY(window.saveSession(a));
+        QVERIFY(saved.wait(30000));
+        MainWindow other;
+        other.show();
+        QSignalSpy loaded(&other, &MainWindow::sessionLoaded);
+        QVERIFY(other.loadSession(a));
+        QVERIFY(loaded.wait(60000));
+        QVERIFY(other.clipView() && other.clipView()->analysis());
+        QCOMPARE(other.clipView()->analysis()->decomposition.sce, sce);  // same request, same code: same bits
+        QCOMPARE(other.clipView()->highlight(), std::optional<size_t>(3));
+        QSignalSpy saved2(&other, &MainWindow::sessionSaved);
+        QVERIFY(other.saveSession(b));
+        QVERIFY(saved2.wait(30000));
+        QFile fa(a), fb(b);
+        QVERIFY(fa.open(QIODevice::ReadOnly) && fb.open(QIODevice::ReadOnly));
+        const QByteArray text = fa.readAll();
+        QCOMPARE(fb.readAll(), text);
+        QVERIFY(text.contains("\"kernel\": \"cosine\"") && text.contains("\"nullify_form\": \"authors\""));
+    }
+
     void viewShowsTheDecomposition() {
         MainWindow window;
         window.show();
