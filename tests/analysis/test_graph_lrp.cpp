@@ -21,49 +21,19 @@
 #include <filesystem>
 
 #include "analysis/graph/graph_import.h"
+#include "graph_fixture_util.h"
 #include "analysis/graph/graph_lrp.h"
 #include "data/activation_dump.h"
 #include "data/tensor_file.h"
 
 using namespace scalpel;
 using namespace scalpel::graph;
+using namespace graph_fixture;
 
 namespace {
 const std::string kDir = std::string(SCALPEL_SOURCE_DIR) + "/tests/fixtures/graph/";
 const std::string kReal = std::string(SCALPEL_SHARED_DIR) + "/real/keras/";
 constexpr double kTight = 2e-5, kSigned = 1e-3, kResidualFlat = 3e-2;
-
-Tensor load(const std::string& file, const std::string& dataset) {
-    auto d = readDataset(file, dataset);
-    if (!d) qFatal("%s", d.error().what().c_str());
-    return Tensor(d->shape, d->values);
-}
-
-std::string decode(std::string s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-double relError(const Tensor& got, const Tensor& want) {
-    if (got.shape != want.shape) {
-        qWarning("shape %s, expected %s", got.shapeString().c_str(), want.shapeString().c_str());
-        return 1e30;
-    }
-    double scale = 1e-30, err = 0;
-    for (size_t i = 0; i < want.data.size(); ++i) {
-        scale = std::max(scale, std::abs(double(want.data[i])));
-        err = std::max(err, std::abs(double(got.data[i]) - double(want.data[i])));
-    }
-    return err / scale;
-}
 
 double sum(const Tensor& t, int64_t example = -1) {
     double s = 0;
@@ -71,11 +41,6 @@ double sum(const Tensor& t, int64_t example = -1) {
     for (int64_t i = 0; i < t.numel(); ++i)
         if (example < 0 || i / per == example) s += t.data[static_cast<size_t>(i)];
     return s;
-}
-
-GraphModel model(Result<GraphModel> r) {
-    if (!r) qFatal("%s", r.error().what().c_str());
-    return std::move(*r);
 }
 
 Tensor scalarTensor(float v) {
@@ -124,12 +89,12 @@ bool matchesReference(const GraphModel& m, const std::string& name) {
             return false;
         }
         const double tol = tolerance(name, rule);
-        double err = relError(r.inputs.at(0), load(file, "/relevance/" + rule));
+        double err = relError(r.inputs.at(0), load(file, "/relevance/" + rule), 1e-30);
         for (const auto& [s, want] : sites)
-            if (rule == "EpsilonPlus") err = std::max(err, relError(r.sites.at(s), want));
+            if (rule == "EpsilonPlus") err = std::max(err, relError(r.sites.at(s), want, 1e-30));
         qInfo("%s %-24s worst relative error %.3g (tolerance %.0e)", name.c_str(), rule.c_str(), err, tol);
         if (!(err <= tol)) ok = false;
-        if (relError(r.logits, logits) > 2e-5 || r.targets != targets) {
+        if (relError(r.logits, logits, 1e-30) > 2e-5 || r.targets != targets) {
             qWarning("%s: logits or targets differ", name.c_str());
             ok = false;
         }
@@ -331,7 +296,7 @@ private slots:
             for (const auto& s : sites) {
                 Tensor ag = run.sites.at(s);
                 for (size_t i = 0; i < ag.data.size(); ++i) ag.data[i] *= g.sites.at(s).data[i];
-                const double e = relError(r.sites.at(s), ag);
+                const double e = relError(r.sites.at(s), ag, 1e-30);
                 qInfo("epsilon %g at %s: relative error to a * grad %.3g", eps, s.c_str(), e);
                 (eps < 0 ? worstDefault : worst) = std::max(eps < 0 ? worstDefault : worst, e);
             }
@@ -350,7 +315,7 @@ private slots:
             const auto b = explainLrp(folded, {x}, {-1}, o);
             QCOMPARE(a.mergedBatchNorms, std::vector<std::string>{"bn"});
             QVERIFY(a.skippedSoftmax);
-            const double e = relError(a.inputs[0], b.inputs[0]);
+            const double e = relError(a.inputs[0], b.inputs[0], 1e-30);
             qInfo("%s: merged vs folded by hand %.3g", rule.c_str(), e);
             QVERIFY(e < (rule == "epsilon" ? 1e-3 : 1e-5));
         }
@@ -361,7 +326,7 @@ private slots:
         const auto c = explainLrp(withBn, {x}, {-1}, o);
         QVERIFY(c.mergedBatchNorms.empty());
         o.foldBatchNorm = true;
-        QVERIFY(relError(c.inputs[0], explainLrp(withBn, {x}, {-1}, o).inputs[0]) > 1e-3);
+        QVERIFY(relError(c.inputs[0], explainLrp(withBn, {x}, {-1}, o).inputs[0], 1e-30) > 1e-3);
     }
 
     void names() {

@@ -15,35 +15,18 @@
 #include <fstream>
 
 #include "analysis/graph/graph_import.h"
+#include "graph_fixture_util.h"
 #include "data/activation_dump.h"
 #include "data/tensor_file.h"
 
 using namespace scalpel;
 using namespace scalpel::graph;
+using namespace graph_fixture;
 
 namespace {
 const std::string kDir = std::string(SCALPEL_SOURCE_DIR) + "/tests/fixtures/graph/";
 const std::string kReal = std::string(SCALPEL_SHARED_DIR) + "/real/keras/";
 constexpr double kTol = 2e-5;
-
-std::string decode(std::string s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-Tensor load(const std::string& file, const std::string& dataset) {
-    auto d = readDataset(file, dataset);
-    if (!d) qFatal("%s", d.error().what().c_str());
-    return Tensor(d->shape, d->values);
-}
 
 struct Reference {
     Tensor inputs, outputs;
@@ -66,24 +49,6 @@ Reference reference(const std::string& file) {
 }
 
 // Largest error relative to the tensor's scale; -1 on a shape mismatch.
-double relError(const Tensor& got, const Tensor& want) {
-    if (got.shape != want.shape) {
-        qWarning("shape %s, expected %s", got.shapeString().c_str(), want.shapeString().c_str());
-        return -1;
-    }
-    double scale = 1e-3, err = 0;
-    for (size_t i = 0; i < want.data.size(); ++i) {
-        scale = std::max(scale, std::abs(double(want.data[i])));
-        err = std::max(err, std::abs(double(got.data[i]) - double(want.data[i])));
-    }
-    return err / scale;
-}
-
-GraphModel model(Result<GraphModel> r) {
-    if (!r) qFatal("%s", r.error().what().c_str());
-    return std::move(*r);
-}
-
 // Runs the model on the reference inputs and checks the outputs and every stored site.
 bool matchesReference(const GraphModel& m, const std::string& refFile, double tol = kTol) {
     const Reference ref = reference(refFile);

@@ -9,11 +9,13 @@
 #include <cmath>
 
 #include "analysis/graph/graph_import.h"
+#include "graph_fixture_util.h"
 #include "data/activation_dump.h"
 #include "data/tensor_file.h"
 
 using namespace scalpel;
 using namespace scalpel::graph;
+using graph_fixture::relError;
 
 namespace {
 const std::string kDir = std::string(SCALPEL_SOURCE_DIR) + "/tests/fixtures/graph/";
@@ -28,13 +30,6 @@ std::vector<int64_t> indices(const std::string& file, const std::string& dataset
     auto d = readDatasetDouble(file, dataset);
     if (!d) qFatal("%s", d.error().what().c_str());
     return std::vector<int64_t>(d->values.begin(), d->values.end());
-}
-
-double relError(const Tensor& a, const Tensor& b) {
-    double m = 1e-12, e = 0;
-    for (float v : b.data) m = std::max(m, double(std::abs(v)));
-    for (size_t i = 0; i < a.data.size(); ++i) e = std::max(e, double(std::abs(a.data[i] - b.data[i])));
-    return e / m;
 }
 
 std::string attr(const std::string& file, const char* name) {
