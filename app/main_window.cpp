@@ -156,6 +156,47 @@ void MainWindow::buildMenus() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(treeDock_->toggleViewAction());
+    QAction* dockAction = view->addAction(tr("&Move View to Dock"), this, [this] { dockCurrentView(); });
+    dockAction->setShortcut(QKeySequence(tr("Ctrl+Shift+D")));
+}
+
+QDockWidget* MainWindow::dockCurrentView() {
+    const int index = tabs_->currentIndex();
+    QWidget* view = tabs_->currentWidget();
+    if (!view || view == inspector_) {  // the inspector stays: the tree dock drives it
+        statusBar()->showMessage(tr("Pick an analysis tab to move it into a dock."), 5000);
+        return nullptr;
+    }
+    const QString title = tabs_->tabText(index);
+    tabs_->removeTab(index);
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(QStringLiteral("viewDock_%1").arg(title.section(':', 0, 0).simplified().replace(' ', '_')));
+    dock->setWidget(view);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    resizeDocks({dock}, {std::max(480, width() * 2 / 5)}, Qt::Horizontal);  // wide enough for its figures
+    // Closing the dock returns the view to the tabs (the view outlives its dock).
+    connect(dock, &QDockWidget::visibilityChanged, this, [this, dock, view, title](bool visible) {
+        if (visible || !dock->isHidden() || view->parentWidget() != dock) return;
+        dock->setWidget(nullptr);
+        tabs_->addTab(view, title);
+        tabs_->setCurrentWidget(view);
+        dock->deleteLater();
+    });
+    return dock;
+}
+
+void MainWindow::bringToFront(QWidget* view) {
+    if (!view) return;
+    if (tabs_->indexOf(view) >= 0) {
+        tabs_->setCurrentWidget(view);
+        return;
+    }
+    for (QWidget* p = view->parentWidget(); p; p = p->parentWidget())
+        if (auto* dock = qobject_cast<QDockWidget*>(p)) {
+            dock->show();
+            dock->raise();
+            return;
+        }
 }
 
 QStringList MainWindow::recentFiles() const { return QSettings().value(kRecentKey).toStringList(); }
@@ -268,7 +309,7 @@ void MainWindow::showPatchingView() {
         patching_ = new PatchingView(tabs_);
         tabs_->addTab(patching_, tr("Relevance patching"));
     }
-    tabs_->setCurrentWidget(patching_);
+    bringToFront(patching_);
 }
 
 void MainWindow::showPatchingResult(const std::string& path) {
@@ -297,7 +338,7 @@ void MainWindow::showActivationDump(const std::string& path) {
         activations_ = new ActivationView(tabs_);
         tabs_->addTab(activations_, tr("Activations"));
     }
-    tabs_->setCurrentWidget(activations_);
+    bringToFront(activations_);
     const quint64 generation = openGeneration_;
     auto prepared = std::make_shared<PreparedDump>();
     QThread* worker = QThread::create([path, prepared] { *prepared = ActivationView::prepare(path); });
@@ -373,7 +414,7 @@ void MainWindow::showClipAnalysis(std::shared_ptr<const ClipAnalysis> analysis, 
     clipView_->setAnalysis(analysis);
     tabs_->setTabText(tabs_->indexOf(clipView_),
                       tr("CLIP: %1").arg(QFileInfo(QString::fromStdString(analysis->source)).fileName()));
-    tabs_->setCurrentWidget(clipView_);
+    bringToFront(clipView_);
     exportAction_->setEnabled(true);
     statusBar()->showMessage(tr("SCE %1, text score %2").arg(analysis->decomposition.sce).arg(analysis->decomposition.textScore));
     emit clipShown();

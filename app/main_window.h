@@ -90,6 +90,11 @@ public:
     ClipView* clipView() const { return clipView_; }
     JobRunner* jobs() const { return jobs_; }
     QTabWidget* tabs() const { return tabs_; }
+    // View ▸ Move View to Dock: the current tab becomes a dock (floatable, placeable beside the
+    // tabs, kept in the saved layout); closing the dock puts the view back into the tabs.
+    QDockWidget* dockCurrentView();
+    // Shows `view` wherever it lives now (its tab, or its dock).
+    void bringToFront(QWidget* view);
 
     static constexpr int kMaxRecent = 10;
     // Tensors with at least this many elements are decoded on a worker thread.

@@ -30,7 +30,7 @@ void MainWindow::showGraphModel(const std::string& path) {
         graph_ = new GraphView(tabs_);
         tabs_->addTab(graph_, tr("Graph model"));
     }
-    tabs_->setCurrentWidget(graph_);
+    bringToFront(graph_);
     statusBar()->showMessage(tr("Reading the model %1…").arg(QString::fromStdString(path)));
     const quint64 generation = openGeneration_;
     prepareThenShow<PreparedGraph>(
@@ -48,7 +48,7 @@ void MainWindow::showGraphDump(const std::string& path) {
         graph_ = new GraphView(tabs_);
         tabs_->addTab(graph_, tr("Graph model"));
     }
-    tabs_->setCurrentWidget(graph_);
+    bringToFront(graph_);
     const quint64 generation = openGeneration_;
     prepareThenShow<PreparedGraph>(
         this, [path] { return PreparedGraph::dump(path); },
@@ -64,7 +64,7 @@ void MainWindow::showRelevance(const std::string& path) {
         relevance_ = new RelevanceView(tabs_);
         tabs_->addTab(relevance_, tr("Relevance"));
     }
-    tabs_->setCurrentWidget(relevance_);
+    bringToFront(relevance_);
     const quint64 generation = openGeneration_;
     prepareThenShow<PreparedRelevance>(
         this, [path] { return PreparedRelevance::read(path); },

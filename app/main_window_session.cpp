@@ -294,7 +294,7 @@ bool MainWindow::loadSession(const QString& path) {
                 if (L.doc.kind.size() && index == current) front = shown;
                 ++index;
             }
-            if (front) tabs_->setCurrentWidget(front);
+            if (front) bringToFront(front);
             sessionPath_ = QString::fromStdString(sessionPath);
             setWindowTitle(tr("%1 — Scalpel").arg(QFileInfo(sessionPath_).fileName()));
             QStringList notes = *changed;

@@ -4,6 +4,7 @@
 // hover reports the right cell, the wheel zooms about the cursor, a click locks and Esc
 // releases; File > Export Report writes report.html, report.pdf and CSVs from all documents.
 #include <QtTest>
+#include <QDockWidget>
 #include <QMessageBox>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -106,6 +107,30 @@ private slots:
         QCOMPARE(readAll(third), readAll(second));
         closeMessageBoxes(&w);
         closeMessageBoxes(&w2);
+    }
+
+    void viewMovesToDockAndBack() {
+        MainWindow w;
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::sessionLoaded);
+        QVERIFY(w.loadSession(session_));
+        QVERIFY(loaded.wait(60000));
+        closeMessageBoxes(&w);
+        const int tabs = w.tabs()->count();
+        w.tabs()->setCurrentWidget(w.activationView());
+        QDockWidget* dock = w.dockCurrentView();
+        QVERIFY(dock);
+        QCOMPARE(w.tabs()->count(), tabs - 1);
+        QCOMPARE(dock->widget(), static_cast<QWidget*>(w.activationView()));
+        QTRY_VERIFY(w.activationView()->cellCentre(0, 0).has_value());  // the canvas draws inside the dock
+        QVERIFY(w.activationView()->hoverCell(3, 14));
+        QTRY_VERIFY(w.activationView()->hover().has_value());
+        QCOMPARE(w.activationView()->hover()->cell, (plots::Cell{3, 14}));
+        dock->close();  // back into the tabs, alive
+        QTRY_COMPARE(w.tabs()->count(), tabs);
+        QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.activationView()));
+        w.tabs()->setCurrentWidget(w.inspector());
+        QVERIFY(!w.dockCurrentView());  // the inspector stays a tab
     }
 
     void changedFileIsNamed() {
