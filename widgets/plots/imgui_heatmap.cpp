@@ -235,4 +235,11 @@ HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& hm, HeatmapView& vi
     return frame;
 }
 
+std::optional<Point> cellCentre(const HeatmapFrame& frame, const Heatmap& hm, int64_t row, int64_t col) {
+    if (row < 0 || col < 0 || row >= hm.rows || col >= hm.cols) return std::nullopt;
+    const Rect r = frame.geometry.cellRect({row, col});
+    if (r.w <= 0 || r.h <= 0) return std::nullopt;
+    return Point{r.x + r.w / 2, r.y + r.h / 2};
+}
+
 }  // namespace scalpel::plots

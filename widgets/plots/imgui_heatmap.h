@@ -35,6 +35,13 @@ struct HeatmapLodCache {
 HeatmapFrame drawImGuiHeatmap(const char* id, const Heatmap& heatmap, HeatmapView& view, float height = 0,
                               HeatmapLodCache* cache = nullptr, float width = 0);
 
+// Centre of cell (row, col) as drawn in `frame` (canvas coordinates); nullopt outside the grid or
+// when the cell has no area. Views use it to move the mouse onto a cell (tests, screenshots).
+struct Point {
+    float x = 0, y = 0;
+};
+std::optional<Point> cellCentre(const HeatmapFrame& frame, const Heatmap& heatmap, int64_t row, int64_t col);
+
 // Most rectangles one heatmap may emit per frame; beyond this, blocks grow.
 inline constexpr int64_t kMaxHeatmapRects = 160000;
 

@@ -313,10 +313,9 @@ void ActivationView::drawFrame() {
 }
 
 std::optional<QPointF> ActivationView::cellCentre(int64_t row, int64_t col) const {
-    if (!hasFrame_ || row < 0 || col < 0 || row >= heatmap_.rows || col >= heatmap_.cols) return std::nullopt;
-    const plots::Rect r = frame_.geometry.cellRect({row, col});
-    if (r.w <= 0 || r.h <= 0) return std::nullopt;
-    return QPointF(r.x + r.w / 2, r.y + r.h / 2);
+    if (!hasFrame_) return std::nullopt;
+    const auto p = plots::cellCentre(frame_, heatmap_, row, col);
+    return p ? std::optional<QPointF>(QPointF(p->x, p->y)) : std::nullopt;
 }
 
 bool ActivationView::hoverCell(int64_t row, int64_t col) {

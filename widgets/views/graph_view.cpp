@@ -381,9 +381,9 @@ void GraphView::drawFrame() {
 }
 
 bool GraphView::hoverCell(int64_t row, int64_t col) {
-    if (!hasFrame_ || row < 0 || col < 0 || row >= grid_.heatmap.rows || col >= grid_.heatmap.cols) return false;
-    const plots::Rect r = frame_.geometry.cellRect({row, col});
-    canvas_->moveMouseTo(QPointF(r.x + r.w / 2, r.y + r.h / 2));
+    const auto p = hasFrame_ ? plots::cellCentre(frame_, grid_.heatmap, row, col) : std::nullopt;
+    if (!p) return false;
+    canvas_->moveMouseTo(QPointF(p->x, p->y));
     return true;
 }
 

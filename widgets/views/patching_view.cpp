@@ -247,12 +247,9 @@ void PatchingView::drawFrame() {
 }
 
 std::optional<QPointF> PatchingView::cellCentre(size_t panel, int64_t row, int64_t col) const {
-    if (panel >= frames_.size() || panel >= heatmaps_.size() || row < 0 || col < 0 || row >= heatmaps_[panel].rows ||
-        col >= heatmaps_[panel].cols)
-        return std::nullopt;
-    const plots::Rect r = frames_[panel].geometry.cellRect({row, col});
-    if (r.w <= 0 || r.h <= 0) return std::nullopt;
-    return QPointF(r.x + r.w / 2, r.y + r.h / 2);
+    if (panel >= frames_.size() || panel >= heatmaps_.size()) return std::nullopt;
+    const auto p = plots::cellCentre(frames_[panel], heatmaps_[panel], row, col);
+    return p ? std::optional<QPointF>(QPointF(p->x, p->y)) : std::nullopt;
 }
 
 bool PatchingView::hoverCell(size_t panel, int64_t row, int64_t col) {
