@@ -1,7 +1,10 @@
-"""Helpers shared by the benchmark drivers (bench_gpt2.py, bench_patching.py)."""
+"""Helpers shared by the benchmark drivers (bench_gpt2.py, bench_patching.py, bench_resnet18.py)."""
 import json
 import os
+import platform
+import statistics
 import subprocess
+import time
 
 
 def run_scalpel_binary(binary, args, threads, timeout, expect):
@@ -56,3 +59,32 @@ def finish_report(header, table, notes, torch_only, out):
     if out:
         with open(out, "w") as f:
             f.write("\n".join(header + table + footer) + "\n")
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def median_time(run, prepare, repeat):
+    """Median seconds of `repeat` calls of run() after one warm-up call; prepare() (if given) runs
+    untimed before each call and once at the end (e.g. to free gradients). Returns (median, runs)."""
+    runs = []
+    for i in range(repeat + 1):   # the first one is the warm-up
+        if prepare:
+            prepare()
+        t0 = time.perf_counter()
+        out = run()
+        dt = time.perf_counter() - t0
+        del out
+        if i > 0:
+            runs.append(dt)
+    if prepare:
+        prepare()
+    return statistics.median(runs), runs

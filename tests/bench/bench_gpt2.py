@@ -35,12 +35,10 @@ import math
 import os
 import platform
 import shlex
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import finish_report, result_cells, run_scalpel_binary  # noqa: E402
+from bench_common import cpu_model, finish_report, median_time, result_cells, run_scalpel_binary  # noqa: E402
 
 MODES = {"forward": "forward", "backward": "forward+backward", "lrp": "forward+lrp"}
 TOKEN_A, TOKEN_W = 262, 1110   # the two fixed ids of the logit-difference metric
@@ -192,36 +190,13 @@ def torch_runner(torch, model, batch, seq, mode, seed=1):
 
 def time_torch(torch, model, batch, seq, mode, repeat):
     run, prepare = torch_runner(torch, model, batch, seq, mode)
-    runs = []
-    for i in range(repeat + 1):   # the first one is the warm-up
-        if prepare:
-            prepare()
-        t0 = time.perf_counter()
-        out = run()
-        dt = time.perf_counter() - t0
-        del out
-        if i > 0:
-            runs.append(dt)
-    if prepare:
-        prepare()   # free the gradients
-    return statistics.median(runs), runs
+    return median_time(run, prepare, repeat)
 
 
 def time_scalpel(binary, batch, seq, mode, repeat, threads, timeout):
     """Returns (median_seconds, None) or (None, reason)."""
     return run_scalpel_binary(binary, ["--batch", batch, "--seq", seq, "--mode", mode, "--repeat", repeat], threads, timeout,
                               {"batch": batch, "seq": seq, "mode": mode})
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def parse_rows(text):

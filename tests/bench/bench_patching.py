@@ -54,8 +54,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import finish_report, result_cells, run_scalpel_binary  # noqa: E402
-from bench_gpt2 import all_tensors, cpu_model, gpt2_small, make_params  # noqa: E402
+from bench_common import cpu_model, finish_report, result_cells, run_scalpel_binary  # noqa: E402
+from bench_gpt2 import all_tensors, gpt2_small, make_params  # noqa: E402
 
 METHODS = {"ap": "activation patching", "atp": "attribution patching", "relp": "RelP"}
 BATCH, SEQ = 8, 16

@@ -33,13 +33,11 @@ import datetime
 import os
 import platform
 import shlex
-import statistics
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import finish_report, result_cells, run_scalpel_binary  # noqa: E402
+from bench_common import cpu_model, finish_report, median_time, result_cells, run_scalpel_binary  # noqa: E402
 
 MODES = {"forward": "forward", "backward": "forward+backward", "lrp": "forward+LRP backward"}
 CLASS = 7
@@ -194,30 +192,7 @@ def torch_lrp(torch, m, x, cls, eps=1e-6):
 
 def time_torch(torch, model, x, mode, repeat):
     run, prepare = torch_runner(torch, model, x, mode)
-    runs = []
-    for i in range(repeat + 1):
-        if prepare:
-            prepare()
-        t0 = time.perf_counter()
-        out = run()
-        dt = time.perf_counter() - t0
-        del out
-        if i > 0:
-            runs.append(dt)
-    if prepare:
-        prepare()
-    return statistics.median(runs)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return median_time(run, prepare, repeat)[0]
 
 
 def main():
