@@ -165,10 +165,52 @@ Tensor convForward(const ConvGeometry& g, const Tensor& X, const Tensor& Wt, con
     return Y;
 }
 
+namespace {
+
+// dY of examples [b0, b0 + nb), group grp, gathered as [Mg, nb * P] (the layout of the patches).
+void gatherOutputGradient(const ConvGeometry& g, const Tensor& dY, int64_t b0, int64_t nb, int64_t grp, float* gy) {
+    const int64_t Mg = g.Mg(), P = g.P(), ld = nb * P;
+    const float* dy = dY.data.data();
+    parallelFor(nb * Mg, nb * Mg * P, [&](int64_t i) {
+        const int64_t b = i / Mg, m = i % Mg;
+        std::memcpy(gy + m * ld + b * P, dy + ((b0 + b) * g.M + grp * Mg + m) * P, sizeof(float) * static_cast<size_t>(P));
+    });
+}
+
+// dX of those examples and group: patch gradients Wᵀ·gy, scattered back by col2im.
+void scatterInputGradient(const ConvGeometry& g, const Tensor& Wt, const float* gy, int64_t b0, int64_t nb, int64_t grp,
+                          float* dCols, Tensor& dX) {
+    const int64_t Cg = g.Cg(), Mg = g.Mg(), Kc = g.Kc(), P = g.P(), HW = g.H * g.W, kk = g.kh * g.kw, ld = nb * P;
+    Map(dCols, Kc, ld).noalias() = MapC(Wt.data.data() + grp * Mg * Kc, Mg, Kc).transpose() * MapC(gy, Mg, ld);
+    float* dx = dX.data.data();
+    parallelFor(nb * Cg, nb * Cg * kk * P, [&](int64_t i) {
+        const int64_t b = i / Cg, c = i % Cg;
+        col2imPlane(g, dCols + c * kk * ld + b * P, ld, dx + ((b0 + b) * g.C + grp * Cg + c) * HW);
+    });
+}
+
+}  // namespace
+
+Tensor convInputGradient(const ConvGeometry& g, const std::vector<int64_t>& inputShape, const Tensor& Wt, const Tensor& dY) {
+    Tensor dX(inputShape);
+    const int64_t nbMax = chunkOf(g);
+    float* dCols = scratch(1, g.Kc() * nbMax * g.P());
+    float* gy = scratch(2, g.Mg() * nbMax * g.P());
+    for (int64_t b0 = 0; b0 < g.N; b0 += nbMax) {
+        const int64_t nb = std::min(nbMax, g.N - b0);
+        for (int64_t grp = 0; grp < g.G; ++grp) {
+            gatherOutputGradient(g, dY, b0, nb, grp, gy);
+            scatterInputGradient(g, Wt, gy, b0, nb, grp, dCols, dX);
+        }
+    }
+    trimScratch();
+    return dX;
+}
+
 std::vector<std::optional<Tensor>> convBackward(const ConvGeometry& g, const Tensor& X, const Tensor& Wt, const Tensor* B,
                                                 const Tensor& dY) {
     Tensor dX(X.shape), dW(Wt.shape);
-    const int64_t Cg = g.Cg(), Mg = g.Mg(), Kc = g.Kc(), P = g.P(), HW = g.H * g.W, kk = g.kh * g.kw, nbMax = chunkOf(g);
+    const int64_t Mg = g.Mg(), Kc = g.Kc(), P = g.P(), nbMax = chunkOf(g);
     float* cols = scratch(0, Kc * nbMax * P);
     float* dCols = scratch(1, Kc * nbMax * P);
     float* gy = scratch(2, Mg * nbMax * P);
@@ -176,20 +218,9 @@ std::vector<std::optional<Tensor>> convBackward(const ConvGeometry& g, const Ten
         const int64_t nb = std::min(nbMax, g.N - b0), ld = nb * P;
         for (int64_t grp = 0; grp < g.G; ++grp) {
             im2colChunk(g, X.data.data(), b0, nb, grp, cols);
-            const float* dy = dY.data.data();
-            parallelFor(nb * Mg, nb * Mg * P, [&](int64_t i) {
-                const int64_t b = i / Mg, m = i % Mg;
-                std::memcpy(gy + m * ld + b * P, dy + ((b0 + b) * g.M + grp * Mg + m) * P, sizeof(float) * static_cast<size_t>(P));
-            });
-            MapC gyM(gy, Mg, ld), colsM(cols, Kc, ld);
-            Map(dW.data.data() + grp * Mg * Kc, Mg, Kc).noalias() += gyM * colsM.transpose();
-            Map dc(dCols, Kc, ld);
-            dc.noalias() = MapC(Wt.data.data() + grp * Mg * Kc, Mg, Kc).transpose() * gyM;
-            float* dx = dX.data.data();
-            parallelFor(nb * Cg, nb * Cg * kk * P, [&](int64_t i) {
-                const int64_t b = i / Cg, c = i % Cg;
-                col2imPlane(g, dCols + c * kk * ld + b * P, ld, dx + ((b0 + b) * g.C + grp * Cg + c) * HW);
-            });
+            gatherOutputGradient(g, dY, b0, nb, grp, gy);
+            Map(dW.data.data() + grp * Mg * Kc, Mg, Kc).noalias() += MapC(gy, Mg, ld) * MapC(cols, Kc, ld).transpose();
+            scatterInputGradient(g, Wt, gy, b0, nb, grp, dCols, dX);
         }
     }
     trimScratch();

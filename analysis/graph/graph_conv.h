@@ -62,6 +62,8 @@ void im2col(const ConvGeometry& g, const float* x, float* cols, int64_t ld);
 void col2im(const ConvGeometry& g, const float* cols, int64_t ld, float* dx);
 
 Tensor convForward(const ConvGeometry& g, const Tensor& X, const Tensor& W, const Tensor* B);
+// Jᵀ dY for the input only (no weight gradient): LRP's transposed passes.
+Tensor convInputGradient(const ConvGeometry& g, const std::vector<int64_t>& inputShape, const Tensor& W, const Tensor& dY);
 // Gradients of X, W and (when B is given) the bias.
 std::vector<std::optional<Tensor>> convBackward(const ConvGeometry& g, const Tensor& X, const Tensor& W, const Tensor* B,
                                                 const Tensor& dY);

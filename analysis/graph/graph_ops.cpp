@@ -4,9 +4,6 @@
 #include <numeric>
 
 #include <Eigen/Core>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "analysis/graph/graph_conv.h"
 #include "analysis/graph/graph_model.h"
@@ -915,56 +912,11 @@ std::vector<std::optional<Tensor>> backwardNode(const Node& n, const std::vector
 
 namespace scalpel::graph {
 
-// Jᵀ dY of a Conv for its input only (no weight gradient): per example and group, Wᵀ·dY then
-// col2im, with OpenMP over the batch (each example writes its own slice). LRP's transposed passes.
+// Jᵀ dY of a Conv for its input only (no weight gradient): LRP's transposed passes (graph_conv.cpp).
 Tensor convInputGradient(const Node& n, const Tensor& X, const Tensor& Wt, const Tensor& dY) {
-    Attrs a = n.attrs;
-    if (a.kernel.empty()) a.kernel.assign(Wt.shape.begin() + 2, Wt.shape.end());
-    const Window w = window(X, a, "Conv", true);
-    const int64_t G = a.group, M = Wt.dim(0), Cg = w.C / G, Mg = M / G, P = w.Ho * w.Wo, Kc = Cg * w.kh * w.kw;
-    if (dY.numel() != w.N * M * P) bad("Conv gradient " + dY.shapeString() + " does not match the output");
-    const bool pointwise = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.pt == 0 && w.pl == 0 && w.pb == 0 && w.pr == 0;
-    Tensor dX(X.shape);
-    int threads = 1;
-#ifdef _OPENMP
-    threads = w.N > 1 ? std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(w.N))) : 1;
-#endif
-    std::vector<RowMat> buffers(static_cast<size_t>(threads));
-    if (!pointwise)
-        for (auto& m : buffers) m.resize(Kc, P);
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-    for (int64_t b = 0; b < w.N; ++b) {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
-        RowMat& dCols = buffers[static_cast<size_t>(t)];
-        for (int64_t g = 0; g < G; ++g) {
-            float* dxg = dX.data.data() + (b * w.C + g * Cg) * w.H * w.W;
-            MapC wg(Wt.data.data() + g * Mg * Kc, Mg, Kc);
-            MapC gy(dY.data.data() + (b * M + g * Mg) * P, Mg, P);
-            if (pointwise) {
-                Map(dxg, Kc, P).noalias() = wg.transpose() * gy;
-                continue;
-            }
-            dCols.noalias() = wg.transpose() * gy;
-            for (int64_t c = 0; c < Cg; ++c)
-                for (int64_t i = 0; i < w.kh; ++i)
-                    for (int64_t j = 0; j < w.kw; ++j) {
-                        const float* row = dCols.data() + ((c * w.kh + i) * w.kw + j) * P;
-                        for (int64_t oy = 0; oy < w.Ho; ++oy) {
-                            const int64_t y = oy * w.sh - w.pt + i * w.dh;
-                            if (y < 0 || y >= w.H) continue;
-                            float* dst = dxg + (c * w.H + y) * w.W;
-                            for (int64_t ox = 0; ox < w.Wo; ++ox) {
-                                const int64_t x = ox * w.sw - w.pl + j * w.dw;
-                                if (x >= 0 && x < w.W) dst[x] += row[oy * w.Wo + ox];
-                            }
-                        }
-                    }
-        }
-    }
-    return dX;
+    const ConvGeometry g = convGeometry(n, {&X, &Wt});
+    if (dY.numel() != g.N * g.M * g.P()) bad("Conv gradient " + dY.shapeString() + " does not match the output");
+    return convInputGradient(g, X.shape, Wt, dY);
 }
 
 }  // namespace scalpel::graph
